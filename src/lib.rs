@@ -1,0 +1,26 @@
+//! crosswalk turns an ISMS kept as plain files in git into a static trust portal.
+//!
+//! The pipeline, one module per stage, data flowing one way:
+//!
+//! ```text
+//! config -> load (walk, parse in parallel) -> resolve (references, diagnostics)
+//!        -> coverage / overlap / freshness -> view -> render (parallel, in memory) -> write (atomic)
+//! ```
+//!
+//! [`site::Site`] runs it; the `crosswalk` binary is a thin shell over this library.
+
+pub mod config;
+pub mod coverage;
+pub mod diagnostic;
+pub mod embedded;
+pub mod freshness;
+pub mod init;
+pub mod load;
+pub mod model;
+pub mod overlap;
+pub mod render;
+pub mod resolve;
+pub mod site;
+pub mod view;
+pub mod write;
+pub mod yaml;

@@ -1,0 +1,543 @@
+//! Stage 1: find every input file and parse it, in parallel. Nothing here knows about other
+//! files: cross-references are the resolve stage's job.
+
+use crate::diagnostic::{Diagnostic, Pos};
+use crate::embedded;
+use crate::model::{
+    Catalog, Crosswalk, DocKind, Document, DocumentMeta, Evidence, EvidenceMeta,
+};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Markdown documents larger than this are refused with a clear message.
+pub const MAX_DOCUMENT_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Everything parsed from a site and the built-in mappings.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub documents: Vec<Document>,
+    pub evidence: Vec<Evidence>,
+    pub artifacts: Vec<Option<Artifact>>,
+    pub catalogs: Vec<Catalog>,
+    pub crosswalks: Vec<Crosswalk>,
+}
+
+/// An evidence record's file, located and hashed.
+#[derive(Debug, Clone)]
+pub struct Artifact {
+    /// Absolute, symlinks resolved; always inside the site.
+    pub absolute: PathBuf,
+    pub file_name: String,
+    pub size: u64,
+    pub sha256: String,
+}
+
+/// Loads every document, evidence record, catalog and crosswalk of the site at `root`.
+/// Per-file problems are returned as diagnostics; loading goes on past them.
+pub fn load(root: &Path) -> (Loaded, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let canonical_root = match root.canonicalize() {
+        Ok(r) => r,
+        Err(e) => {
+            diags.push(Diagnostic::error(root, format!("cannot open site folder: {e}")));
+            return (Loaded::default(), diags);
+        }
+    };
+
+    // The folder walk stays sequential; parsing is parallel.
+    let mut doc_files = Vec::new();
+    for kind in DocKind::ALL {
+        let dir = root.join("content").join(kind.folder());
+        for path in walk(&dir, usize::MAX, &["md", "markdown"], &mut diags, root) {
+            doc_files.push((kind, path));
+        }
+    }
+    let evidence_dir = root.join("content").join("evidence");
+    let evidence_files = walk(&evidence_dir, 1, &["yaml", "yml"], &mut diags, root);
+
+    let doc_results: Vec<Result<Document, Diagnostic>> = doc_files
+        .par_iter()
+        .map(|(kind, rel)| read_site_file(root, &canonical_root, rel).and_then(|text| parse_document(*kind, rel, &text)))
+        .collect();
+    let mut loaded = Loaded::default();
+    for r in doc_results {
+        match r {
+            Ok(d) => loaded.documents.push(d),
+            Err(d) => diags.push(d),
+        }
+    }
+
+    let ev_results: Vec<Result<Vec<Evidence>, Diagnostic>> = evidence_files
+        .par_iter()
+        .map(|rel| read_site_file(root, &canonical_root, rel).and_then(|text| parse_evidence(rel, &text)))
+        .collect();
+    for r in ev_results {
+        match r {
+            Ok(evs) => loaded.evidence.extend(evs),
+            Err(d) => diags.push(d),
+        }
+    }
+
+    let art_results: Vec<Result<Option<Artifact>, Diagnostic>> = loaded
+        .evidence
+        .par_iter()
+        .map(|ev| locate_artifact(&canonical_root, ev))
+        .collect();
+    for r in art_results {
+        match r {
+            Ok(a) => loaded.artifacts.push(a),
+            Err(d) => {
+                diags.push(d);
+                loaded.artifacts.push(None);
+            }
+        }
+    }
+
+    let (catalogs, mut d) = load_mappings(root, &canonical_root, "frameworks", parse_catalog);
+    loaded.catalogs = catalogs;
+    diags.append(&mut d);
+    let (crosswalks, mut d) = load_mappings(root, &canonical_root, "crosswalks", parse_crosswalk);
+    loaded.crosswalks = crosswalks;
+    diags.append(&mut d);
+
+    // Stable order regardless of the parallel passes.
+    loaded.documents.sort_by(|a, b| a.path.cmp(&b.path));
+    (loaded, diags)
+}
+
+/// Files with one of `exts` under `dir`, as paths relative to `root`, sorted. A missing folder
+/// is simply empty.
+fn walk(dir: &Path, max_depth: usize, exts: &[&str], diags: &mut Vec<Diagnostic>, root: &Path) -> Vec<PathBuf> {
+    if !dir.exists() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).max_depth(max_depth).sort_by_file_name() {
+        match entry {
+            Ok(e) => {
+                let name = e.file_name().to_string_lossy();
+                if name.starts_with('.') {
+                    continue;
+                }
+                let is_file = e.file_type().is_file() || e.path_is_symlink();
+                let ext_ok = e
+                    .path()
+                    .extension()
+                    .and_then(|x| x.to_str())
+                    .is_some_and(|x| exts.contains(&x));
+                if is_file && ext_ok {
+                    let rel = e.path().strip_prefix(root).unwrap_or(e.path()).to_path_buf();
+                    out.push(rel);
+                }
+            }
+            Err(e) => {
+                let p = e.path().map(|p| p.strip_prefix(root).unwrap_or(p).to_path_buf());
+                diags.push(Diagnostic::error(p.unwrap_or_else(|| dir.to_path_buf()), format!("cannot read folder: {e}")));
+            }
+        }
+    }
+    out
+}
+
+/// Reads a site file as UTF-8, refusing one whose real location (symlinks followed) is outside
+/// the site, and one too large to be a real document.
+fn read_site_file(root: &Path, canonical_root: &Path, rel: &Path) -> Result<String, Diagnostic> {
+    let abs = root.join(rel);
+    let real = abs
+        .canonicalize()
+        .map_err(|e| Diagnostic::error(rel, format!("cannot read: {e}")))?;
+    if !real.starts_with(canonical_root) {
+        return Err(Diagnostic::error(
+            rel,
+            format!("resolves to {}, outside the site: refusing to read it", real.display()),
+        ));
+    }
+    let file = std::fs::File::open(&real).map_err(|e| Diagnostic::error(rel, format!("cannot read: {e}")))?;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if len > MAX_DOCUMENT_BYTES {
+        return Err(Diagnostic::error(
+            rel,
+            format!("file is {len} bytes, over the limit of {MAX_DOCUMENT_BYTES} bytes for a document or record"),
+        ));
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(MAX_DOCUMENT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Diagnostic::error(rel, format!("cannot read: {e}")))?;
+    decode_utf8(&bytes, rel)
+}
+
+/// UTF-8 text, or an error positioned at the first invalid byte. A leading BOM is dropped.
+pub fn decode_utf8(bytes: &[u8], path: &Path) -> Result<String, Diagnostic> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(s.to_string()),
+        Err(e) => {
+            let good = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or("");
+            let pos = Pos::of_offset(good, good.len());
+            Err(Diagnostic::error(
+                path,
+                format!("not valid UTF-8 (byte 0x{:02X})", bytes[e.valid_up_to()]),
+            )
+            .at(Some(pos))
+            .with_hint("save the file as UTF-8"))
+        }
+    }
+}
+
+/// Front matter split from a Markdown file: the YAML between the first two `---` lines.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Split<'a> {
+    pub yaml: &'a str,
+    /// 1-based line of the file where `yaml` starts.
+    pub yaml_line: usize,
+    pub body: &'a str,
+}
+
+/// Splits front matter from the body. Only the first closing `---` line ends it, so a
+/// horizontal rule in the body is left alone.
+pub fn split_front_matter(text: &str) -> Result<Split<'_>, (String, Pos)> {
+    let start = Pos { line: 1, column: 1 };
+    if text.trim().is_empty() {
+        return Err(("empty file: a document starts with `---`, its front matter, then `---`".into(), start));
+    }
+    let mut lines = text.split_inclusive('\n');
+    let first = lines.next().unwrap_or("");
+    if first.trim_end() != "---" {
+        return Err(("missing front matter: the file must start with a `---` line".into(), start));
+    }
+    let yaml_start = first.len();
+    let mut offset = yaml_start;
+    for line in lines {
+        let t = line.trim_end();
+        if t == "---" || t == "..." {
+            return Ok(Split {
+                yaml: &text[yaml_start..offset],
+                yaml_line: 2,
+                body: &text[offset + line.len()..],
+            });
+        }
+        offset += line.len();
+    }
+    Err(("unterminated front matter: no closing `---` line".into(), start))
+}
+
+pub fn parse_document(kind: DocKind, rel: &Path, text: &str) -> Result<Document, Diagnostic> {
+    let split = split_front_matter(text).map_err(|(m, p)| Diagnostic::error(rel, m).at(Some(p)))?;
+    if split.yaml.trim().is_empty() {
+        return Err(Diagnostic::error(rel, "empty front matter: `id`, `title`, `owner` and more are required")
+            .at(Some(Pos { line: 1, column: 1 }))
+            .with_hint("see docs/content-format.md"));
+    }
+    let meta: DocumentMeta = crate::yaml::parse(split.yaml, rel, split.yaml_line)?;
+    let at_key = |key: &str| {
+        Pos::find(split.yaml, &format!("{key}:"), 0).map(|p| Pos {
+            line: p.line + split.yaml_line - 1,
+            column: p.column,
+        })
+    };
+    match (&meta.review_every, &meta.next_review) {
+        (Some(_), Some(_)) => {
+            return Err(Diagnostic::error(rel, "give `review_every` or `next_review`, not both").at(at_key("next_review")));
+        }
+        (None, None) => {
+            return Err(Diagnostic::error(rel, "missing `review_every` (e.g. `12 months`) or `next_review` (a date)")
+                .at(Some(Pos { line: 1, column: 1 }))
+                .with_hint("every controlled document needs a review date (ISO 27001 7.5.2)"));
+        }
+        _ => {}
+    }
+    check_id(&meta.id, rel, at_key("id"))?;
+    non_empty(&meta.title, "title", rel, at_key("title"))?;
+    non_empty(&meta.owner, "owner", rel, at_key("owner"))?;
+    Ok(Document {
+        kind,
+        path: rel.to_path_buf(),
+        front_matter: split.yaml.to_string(),
+        front_matter_line: split.yaml_line,
+        body: split.body.to_string(),
+        meta,
+    })
+}
+
+/// Ids become file names and anchors: keep them to letters, digits, `-`, `_` and `.`.
+fn check_id(id: &str, rel: &Path, pos: Option<Pos>) -> Result<(), Diagnostic> {
+    let ok = !id.is_empty()
+        && id.len() <= 100
+        && !id.starts_with('.')
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Diagnostic::error(rel, format!("invalid id `{id}`: use letters, digits, `-`, `_` and `.` (at most 100)")).at(pos))
+    }
+}
+
+fn non_empty(value: &str, field: &str, rel: &Path, pos: Option<Pos>) -> Result<(), Diagnostic> {
+    if value.trim().is_empty() {
+        Err(Diagnostic::error(rel, format!("`{field}` must not be empty")).at(pos))
+    } else {
+        Ok(())
+    }
+}
+
+pub fn parse_evidence(rel: &Path, text: &str) -> Result<Vec<Evidence>, Diagnostic> {
+    let start = Pos { line: 1, column: 1 };
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#') && *l != "---");
+    let Some(first) = first else {
+        return Err(Diagnostic::error(rel, "empty evidence file: expected a record or a list of records").at(Some(start)));
+    };
+    let metas: Vec<EvidenceMeta> = if first.starts_with('-') {
+        crate::yaml::parse(text, rel, 1)?
+    } else {
+        vec![crate::yaml::parse(text, rel, 1)?]
+    };
+    if metas.is_empty() {
+        return Err(Diagnostic::error(rel, "empty list: expected at least one evidence record").at(Some(start)));
+    }
+    let source: Arc<str> = Arc::from(text);
+    let mut out = Vec::with_capacity(metas.len());
+    for meta in metas {
+        let pos = record_pos(text, &meta.id);
+        check_id(&meta.id, rel, pos)?;
+        non_empty(&meta.title, "title", rel, pos)?;
+        non_empty(&meta.owner, "owner", rel, pos)?;
+        match (&meta.file, &meta.url) {
+            (Some(_), Some(_)) => {
+                return Err(Diagnostic::error(rel, format!("evidence `{}` has both `file` and `url`: give one", meta.id)).at(pos));
+            }
+            (None, None) => {
+                return Err(Diagnostic::error(rel, format!("evidence `{}` needs `file` (a path in the site) or `url`", meta.id)).at(pos));
+            }
+            _ => {}
+        }
+        if let Some(url) = &meta.url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(Diagnostic::error(rel, format!("evidence `{}`: `url` must start with https:// or http://", meta.id)).at(pos));
+        }
+        match (&meta.valid_for, &meta.expires) {
+            (Some(_), Some(_)) => {
+                return Err(Diagnostic::error(rel, format!("evidence `{}` has both `valid_for` and `expires`: give one", meta.id)).at(pos));
+            }
+            (None, None) => {
+                return Err(Diagnostic::error(rel, format!("evidence `{}` needs `valid_for` (e.g. `12 months`) or `expires` (a date)", meta.id))
+                    .at(pos)
+                    .with_hint("auditors ask how long a piece of evidence stays valid"));
+            }
+            _ => {}
+        }
+        out.push(Evidence {
+            path: rel.to_path_buf(),
+            meta,
+            source: source.clone(),
+        });
+    }
+    Ok(out)
+}
+
+/// Where the record with `id` starts, found from its `id:` line.
+pub fn record_pos(text: &str, id: &str) -> Option<Pos> {
+    let mut from = 0;
+    while let Some(i) = text[from..].find("id:") {
+        let at = from + i;
+        let rest = text[at + 3..].lines().next().unwrap_or("").trim();
+        let rest = rest.trim_matches(|c| c == '"' || c == '\'');
+        let line_start = text[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
+        let before = text[line_start..at].trim_start_matches([' ', '-']);
+        if rest == id && before.is_empty() {
+            return Some(Pos::of_offset(text, at));
+        }
+        from = at + 3;
+    }
+    None
+}
+
+/// Resolves an evidence record's `file:`: it must exist, be a regular file and lie inside the
+/// site once symlinks are followed. The file is hashed as a stream, never read whole.
+fn locate_artifact(canonical_root: &Path, ev: &Evidence) -> Result<Option<Artifact>, Diagnostic> {
+    let Some(file) = &ev.meta.file else {
+        return Ok(None);
+    };
+    let pos = Pos::find(&ev.source, file, 0).or_else(|| record_pos(&ev.source, &ev.meta.id));
+    let err = |m: String| Diagnostic::error(&ev.path, m).at(pos);
+    let given = Path::new(file);
+    if given.is_absolute() {
+        return Err(err(format!("evidence `{}`: `file` must be relative to the site root, not absolute: {file}", ev.meta.id)));
+    }
+    let joined = canonical_root.join(given);
+    let real = match joined.canonicalize() {
+        Ok(r) => r,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(err(format!("evidence `{}`: file not found: {file}", ev.meta.id))
+                .with_hint("paths are relative to the site root, e.g. content/evidence/files/report.pdf"));
+        }
+        Err(e) => return Err(err(format!("evidence `{}`: cannot read {file}: {e}", ev.meta.id))),
+    };
+    if !real.starts_with(canonical_root) {
+        return Err(err(format!(
+            "evidence `{}`: {file} resolves to {}, outside the site: refusing to publish it",
+            ev.meta.id,
+            real.display()
+        )));
+    }
+    if !real.is_file() {
+        return Err(err(format!("evidence `{}`: {file} is not a regular file", ev.meta.id)));
+    }
+    let (sha256, size) = hash_file(&real).map_err(|e| err(format!("evidence `{}`: cannot read {file}: {e}", ev.meta.id)))?;
+    let file_name = real
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "artifact".into());
+    Ok(Some(Artifact {
+        absolute: real,
+        file_name,
+        size,
+        sha256,
+    }))
+}
+
+/// SHA-256 (lowercase hex) and size of a file, read in 64 KiB chunks.
+pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
+    let mut f = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        size += n as u64;
+        hasher.update(&buf[..n]);
+    }
+    Ok((hex(&hasher.finalize()), size))
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 0xf) as usize] as char);
+    }
+    s
+}
+
+/// Built-in mapping files overlaid with the site's own `mappings/<sub>/` (same name replaces).
+fn load_mappings<T: Send>(
+    root: &Path,
+    canonical_root: &Path,
+    sub: &str,
+    parse: fn(&Path, &str) -> Result<T, Diagnostic>,
+) -> (Vec<T>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut inputs: std::collections::BTreeMap<String, (PathBuf, Option<&'static [u8]>)> = embedded::mapping_files(sub)
+        .into_iter()
+        .map(|(name, bytes)| {
+            let shown = Path::new(embedded::BUILTIN_PREFIX).join("mappings").join(sub).join(&name);
+            (name, (shown, Some(bytes)))
+        })
+        .collect();
+    for rel in walk(&root.join("mappings").join(sub), 1, &["yaml", "yml"], &mut diags, root) {
+        let name = rel.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        inputs.insert(name, (rel, None));
+    }
+    let results: Vec<Result<T, Diagnostic>> = inputs
+        .into_par_iter()
+        .map(|(_, (shown, builtin))| {
+            let text = match builtin {
+                Some(bytes) => decode_utf8(bytes, &shown)?,
+                None => read_site_file(root, canonical_root, &shown)?,
+            };
+            parse(&shown, &text)
+        })
+        .collect();
+    let mut out = Vec::new();
+    for r in results {
+        match r {
+            Ok(t) => out.push(t),
+            Err(d) => diags.push(d),
+        }
+    }
+    (out, diags)
+}
+
+fn file_stem(path: &Path) -> String {
+    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+pub fn parse_catalog(path: &Path, text: &str) -> Result<Catalog, Diagnostic> {
+    if text.trim().is_empty() {
+        return Err(Diagnostic::error(path, "empty catalog file").at(Some(Pos { line: 1, column: 1 })));
+    }
+    let mut c: Catalog = crate::yaml::parse(text, path, 1)?;
+    let stem = file_stem(path);
+    if c.slug != stem {
+        return Err(Diagnostic::error(path, format!("slug `{}` does not match the file name `{stem}.yaml`", c.slug))
+            .at(Pos::find(text, "slug:", 0)));
+    }
+    c.path = path.to_path_buf();
+    c.source_text = Arc::from(text);
+    Ok(c)
+}
+
+pub fn parse_crosswalk(path: &Path, text: &str) -> Result<Crosswalk, Diagnostic> {
+    if text.trim().is_empty() {
+        return Err(Diagnostic::error(path, "empty crosswalk file").at(Some(Pos { line: 1, column: 1 })));
+    }
+    let mut x: Crosswalk = crate::yaml::parse(text, path, 1)?;
+    let stem = file_stem(path);
+    let expected = format!("{}__{}", x.from, x.to);
+    if stem != expected {
+        return Err(Diagnostic::error(
+            path,
+            format!("a crosswalk from `{}` to `{}` must be named {expected}.yaml", x.from, x.to),
+        )
+        .at(Pos::find(text, "from:", 0)));
+    }
+    x.path = path.to_path_buf();
+    x.source_text = Arc::from(text);
+    Ok(x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn front_matter_split_keeps_horizontal_rules_in_the_body() {
+        let s = split_front_matter("---\nid: a\n---\nbody\n\n---\nmore\n").unwrap();
+        assert_eq!(s.yaml, "id: a\n");
+        assert_eq!(s.yaml_line, 2);
+        assert_eq!(s.body, "body\n\n---\nmore\n");
+    }
+
+    #[test]
+    fn front_matter_errors() {
+        assert!(split_front_matter("").unwrap_err().0.contains("empty file"));
+        assert!(split_front_matter("# Title\n").unwrap_err().0.contains("missing front matter"));
+        assert!(split_front_matter("---\nid: a\n").unwrap_err().0.contains("unterminated"));
+        let crlf = split_front_matter("---\r\nid: a\r\n---\r\nbody").unwrap();
+        assert_eq!(crlf.body, "body");
+    }
+
+    #[test]
+    fn record_positions() {
+        let text = "- id: A\n  title: x\n- id: B\n";
+        assert_eq!(record_pos(text, "B"), Some(Pos { line: 3, column: 3 }));
+        assert_eq!(record_pos(text, "C"), None);
+    }
+
+    #[test]
+    fn utf8_errors_are_positioned() {
+        let e = decode_utf8(b"id: a\nti\xfftle", Path::new("x.md")).unwrap_err();
+        assert_eq!((e.line, e.column), (Some(2), Some(3)));
+    }
+}

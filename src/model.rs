@@ -1,0 +1,534 @@
+//! The content model: what a site's files say, as parsed, before any cross-file checking.
+//! Field by field documentation: docs/content-format.md and docs/mapping-format.md.
+
+use chrono::{Datelike, Months, NaiveDate};
+use serde::{Deserialize, Deserializer, Serialize};
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+/// How widely a document or record may be shown. Ordered: a build shows everything at or below
+/// its profile's level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Classification {
+    Public,
+    Internal,
+    Confidential,
+}
+
+impl Classification {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Classification::Public => "public",
+            Classification::Internal => "internal",
+            Classification::Confidential => "confidential",
+        }
+    }
+}
+
+impl FromStr for Classification {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "public" => Ok(Classification::Public),
+            "internal" => Ok(Classification::Internal),
+            "confidential" => Ok(Classification::Confidential),
+            other => Err(format!(
+                "unknown classification `{other}`: expected public, internal or confidential"
+            )),
+        }
+    }
+}
+
+/// A calendar date written `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date(pub NaiveDate);
+
+impl Date {
+    pub fn parse(s: &str) -> Result<Date, String> {
+        let s = s.trim();
+        let ok_shape = s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-';
+        match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            Ok(d) if ok_shape => Ok(Date(d)),
+            _ => Err(format!("invalid date `{s}`: expected a real date written YYYY-MM-DD")),
+        }
+    }
+
+    pub fn add(self, p: Period) -> Date {
+        let d = self.0;
+        let n = p.amount;
+        let out = match p.unit {
+            Unit::Days => d.checked_add_days(chrono::Days::new(u64::from(n))),
+            Unit::Weeks => d.checked_add_days(chrono::Days::new(u64::from(n) * 7)),
+            Unit::Months => d.checked_add_months(Months::new(n)),
+            Unit::Years => d.checked_add_months(Months::new(n.saturating_mul(12))),
+        };
+        Date(out.unwrap_or(NaiveDate::MAX))
+    }
+
+    /// Whole days from `self` to `other` (negative when `other` is earlier).
+    pub fn days_until(self, other: Date) -> i64 {
+        (other.0 - self.0).num_days()
+    }
+
+    pub fn year(self) -> i32 {
+        self.0.year()
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.format("%Y-%m-%d"))
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Date::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Unit {
+    Days,
+    Weeks,
+    Months,
+    Years,
+}
+
+/// A length of time written `N days|weeks|months|years` (`1 month` is fine too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Period {
+    pub amount: u32,
+    pub unit: Unit,
+}
+
+impl Period {
+    pub fn parse(s: &str) -> Result<Period, String> {
+        let err = || {
+            format!("invalid period `{s}`: expected a number and a unit, e.g. `12 months`, `90 days`, `1 year`")
+        };
+        let mut parts = s.split_whitespace();
+        let (Some(n), Some(unit), None) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(err());
+        };
+        let amount: u32 = n.parse().map_err(|_| err())?;
+        let unit = match unit.to_ascii_lowercase().trim_end_matches('s') {
+            "day" => Unit::Days,
+            "week" => Unit::Weeks,
+            "month" => Unit::Months,
+            "year" => Unit::Years,
+            _ => return Err(err()),
+        };
+        if amount == 0 || amount > 100_000 {
+            return Err(format!("invalid period `{s}`: the number must be between 1 and 100000"));
+        }
+        Ok(Period { amount, unit })
+    }
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let unit = match self.unit {
+            Unit::Days => "day",
+            Unit::Weeks => "week",
+            Unit::Months => "month",
+            Unit::Years => "year",
+        };
+        let s = if self.amount == 1 { "" } else { "s" };
+        write!(f, "{} {unit}{s}", self.amount)
+    }
+}
+
+impl<'de> Deserialize<'de> for Period {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Period::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Accepts `version: 3.2` as well as `version: "3.2"`, keeping the text as written.
+fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    struct V;
+    impl serde::de::Visitor<'_> for V {
+        type Value = String;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string or a number")
+        }
+        fn visit_str<E>(self, v: &str) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+    }
+    d.deserialize_str(V)
+}
+
+/// Front matter of a policy, procedure, standard or plan.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentMeta {
+    pub id: String,
+    pub title: String,
+    pub owner: String,
+    #[serde(deserialize_with = "string_or_number")]
+    pub version: String,
+    pub approved: Date,
+    #[serde(default)]
+    pub review_every: Option<Period>,
+    #[serde(default)]
+    pub next_review: Option<Date>,
+    pub classification: Classification,
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub controls: Vec<String>,
+}
+
+/// A Markdown document with front matter, as loaded.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The folder it lives in under content/: policies, procedures, standards or plans.
+    pub kind: DocKind,
+    /// Relative to the site root.
+    pub path: PathBuf,
+    pub meta: DocumentMeta,
+    /// The front matter text, kept to position diagnostics about its values.
+    pub front_matter: String,
+    /// 1-based line where the front matter's YAML starts.
+    pub front_matter_line: usize,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DocKind {
+    Policies,
+    Procedures,
+    Standards,
+    Plans,
+}
+
+impl DocKind {
+    pub const ALL: [DocKind; 4] = [
+        DocKind::Policies,
+        DocKind::Procedures,
+        DocKind::Standards,
+        DocKind::Plans,
+    ];
+
+    pub fn folder(self) -> &'static str {
+        match self {
+            DocKind::Policies => "policies",
+            DocKind::Procedures => "procedures",
+            DocKind::Standards => "standards",
+            DocKind::Plans => "plans",
+        }
+    }
+
+    pub fn singular(self) -> &'static str {
+        match self {
+            DocKind::Policies => "Policy",
+            DocKind::Procedures => "Procedure",
+            DocKind::Standards => "Standard",
+            DocKind::Plans => "Plan",
+        }
+    }
+
+    pub fn plural(self) -> &'static str {
+        match self {
+            DocKind::Policies => "Policies",
+            DocKind::Procedures => "Procedures",
+            DocKind::Standards => "Standards",
+            DocKind::Plans => "Plans",
+        }
+    }
+}
+
+/// One evidence record, as written in content/evidence/*.yaml.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceMeta {
+    pub id: String,
+    pub title: String,
+    pub owner: String,
+    pub collected: Date,
+    #[serde(default)]
+    pub valid_for: Option<Period>,
+    #[serde(default)]
+    pub expires: Option<Date>,
+    pub classification: Classification,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub controls: Vec<String>,
+    #[serde(default)]
+    pub file: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+/// An evidence file holds one record or a list of them.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum EvidenceFile {
+    Many(Vec<EvidenceMeta>),
+    One(Box<EvidenceMeta>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    /// The YAML file the record is in, relative to the site root.
+    pub path: PathBuf,
+    pub meta: EvidenceMeta,
+    /// The file's text, kept to position diagnostics about its values.
+    pub source: std::sync::Arc<str>,
+}
+
+/// A public source that a catalog or crosswalk takes its facts from.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub id: String,
+    pub title: String,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Group {
+    #[serde(deserialize_with = "string_or_number")]
+    pub id: String,
+    pub title: String,
+    #[serde(default = "yes")]
+    pub counted: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SpecType {
+    Required,
+    Addressable,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Control {
+    #[serde(deserialize_with = "string_or_number")]
+    pub id: String,
+    pub title: String,
+    #[serde(deserialize_with = "string_or_number")]
+    pub group: String,
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// ISO 27001:2022: one of the 11 controls new in the 2022 edition.
+    #[serde(default)]
+    pub new: bool,
+    /// HIPAA: required or addressable implementation specification.
+    #[serde(default, rename = "type")]
+    pub spec_type: Option<SpecType>,
+    #[serde(default)]
+    pub parent: Option<String>,
+}
+
+/// A framework's catalog: mappings/frameworks/<slug>.yaml.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Catalog {
+    pub slug: String,
+    pub title: String,
+    #[serde(deserialize_with = "string_or_number")]
+    pub edition: String,
+    #[serde(default)]
+    pub publisher: Option<String>,
+    /// What the `controls` figure counts for this framework.
+    #[serde(default)]
+    pub counts: Option<String>,
+    /// An older edition names its successor: its ids then give migration hints, and it is not
+    /// shown as a framework of its own.
+    #[serde(default)]
+    pub superseded_by: Option<String>,
+    pub sources: Vec<Source>,
+    pub groups: Vec<Group>,
+    pub controls: Vec<Control>,
+    #[serde(skip)]
+    pub path: PathBuf,
+    #[serde(skip)]
+    pub source_text: std::sync::Arc<str>,
+}
+
+/// NIST IR 8477 set-theory relationships, read `from REL to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relationship {
+    Equal,
+    SubsetOf,
+    SupersetOf,
+    Intersects,
+}
+
+impl Relationship {
+    /// The same pair read the other way round.
+    pub fn inverse(self) -> Relationship {
+        match self {
+            Relationship::SubsetOf => Relationship::SupersetOf,
+            Relationship::SupersetOf => Relationship::SubsetOf,
+            r => r,
+        }
+    }
+
+    /// Meeting the other control fully meets this one.
+    pub fn is_full(self) -> bool {
+        matches!(self, Relationship::Equal | Relationship::SubsetOf)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Relationship::Equal => "equal",
+            Relationship::SubsetOf => "subset_of",
+            Relationship::SupersetOf => "superset_of",
+            Relationship::Intersects => "intersects",
+        }
+    }
+
+    /// Read as a phrase: "CC6.1 *is a subset of* A.5.15".
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Relationship::Equal => "equal to",
+            Relationship::SubsetOf => "subset of",
+            Relationship::SupersetOf => "superset of",
+            Relationship::Intersects => "intersects",
+        }
+    }
+
+    /// Two hops, a -> h -> b, as known from the hops alone.
+    pub fn compose(self, next: Relationship) -> Relationship {
+        use Relationship::*;
+        match (self, next) {
+            (Equal, r) | (r, Equal) => r,
+            (SubsetOf, SubsetOf) => SubsetOf,
+            (SupersetOf, SupersetOf) => SupersetOf,
+            _ => Intersects,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mapping {
+    #[serde(deserialize_with = "string_or_number")]
+    pub from: String,
+    #[serde(deserialize_with = "string_or_number")]
+    pub to: String,
+    pub relationship: Relationship,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A crosswalk between two catalogs: mappings/crosswalks/<from>__<to>.yaml.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Crosswalk {
+    pub from: String,
+    pub to: String,
+    #[serde(deserialize_with = "string_or_number")]
+    pub from_edition: String,
+    #[serde(deserialize_with = "string_or_number")]
+    pub to_edition: String,
+    #[serde(default)]
+    pub method: Option<String>,
+    pub sources: Vec<Source>,
+    pub mappings: Vec<Mapping>,
+    #[serde(skip)]
+    pub path: PathBuf,
+    #[serde(skip)]
+    pub source_text: std::sync::Arc<str>,
+}
+
+/// `<framework>:<control id>` as written in content.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ControlRef {
+    pub framework: String,
+    pub id: String,
+}
+
+impl ControlRef {
+    pub fn parse(s: &str) -> Result<ControlRef, String> {
+        let s = s.trim();
+        match s.split_once(':') {
+            Some((fw, id)) if !fw.trim().is_empty() && !id.trim().is_empty() => Ok(ControlRef {
+                framework: fw.trim().to_string(),
+                id: id.trim().to_string(),
+            }),
+            _ => Err(format!(
+                "`{s}` is not a control reference: write <framework>:<control id>, e.g. iso27001:A.5.15"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for ControlRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.framework, self.id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_periods() {
+        let d = Date::parse("2026-01-31").unwrap();
+        assert_eq!(d.add(Period::parse("1 month").unwrap()).to_string(), "2026-02-28");
+        assert_eq!(d.add(Period::parse("2 weeks").unwrap()).to_string(), "2026-02-14");
+        assert_eq!(d.add(Period::parse("1 year").unwrap()).to_string(), "2027-01-31");
+        assert!(Date::parse("2026-02-30").is_err());
+        assert!(Date::parse("2026-2-3").is_err());
+        assert!(Period::parse("12 moons").is_err());
+        assert!(Period::parse("0 days").is_err());
+        assert!(Period::parse("twelve months").is_err());
+    }
+
+    #[test]
+    fn relationships_compose_and_invert() {
+        use Relationship::*;
+        assert_eq!(SubsetOf.inverse(), SupersetOf);
+        assert_eq!(Equal.compose(SubsetOf), SubsetOf);
+        assert_eq!(SubsetOf.compose(SubsetOf), SubsetOf);
+        assert_eq!(SubsetOf.compose(SupersetOf), Intersects);
+        assert_eq!(Intersects.compose(Equal), Intersects);
+    }
+
+    #[test]
+    fn control_refs() {
+        let r = ControlRef::parse("hipaa:164.312(a)(1)").unwrap();
+        assert_eq!((r.framework.as_str(), r.id.as_str()), ("hipaa", "164.312(a)(1)"));
+        assert!(ControlRef::parse("A.5.15").is_err());
+        assert!(ControlRef::parse("iso27001:").is_err());
+    }
+}

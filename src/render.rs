@@ -1,0 +1,186 @@
+//! Stage 5: render every page in memory, in parallel, with the theme's tera templates.
+
+use crate::diagnostic::Diagnostic;
+use crate::embedded;
+use crate::model::Classification;
+use crate::view::PageSpec;
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, html};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// A theme: its templates, compiled, and its static files (copied to `static/`).
+pub struct Theme {
+    tera: tera::Tera,
+    pub static_files: BTreeMap<String, Vec<u8>>,
+}
+
+impl Theme {
+    /// The built-in theme `name`, with any file the site has under `themes/<name>/` replacing
+    /// the built-in file of the same path.
+    pub fn load(root: &Path, name: &str) -> Result<Theme, Diagnostic> {
+        let mut files: BTreeMap<String, (PathBuf, Vec<u8>)> = BTreeMap::new();
+        let builtin_name = if embedded::THEMES.get_dir(name).is_some() { name } else { "default" };
+        for (rel, bytes) in embedded::theme_files(builtin_name) {
+            let shown = Path::new(embedded::BUILTIN_PREFIX).join("themes").join(builtin_name).join(&rel);
+            files.insert(rel, (shown, bytes.to_vec()));
+        }
+        let site_theme = root.join("themes").join(name);
+        if site_theme.is_dir() {
+            let canonical_root = root.canonicalize().map_err(|e| Diagnostic::error(root, format!("cannot open site folder: {e}")))?;
+            for entry in walkdir::WalkDir::new(&site_theme).sort_by_file_name() {
+                let entry = entry.map_err(|e| Diagnostic::error(&site_theme, format!("cannot read theme: {e}")))?;
+                if !(entry.file_type().is_file() || entry.path_is_symlink()) {
+                    continue;
+                }
+                let rel_site = entry.path().strip_prefix(root).unwrap_or(entry.path()).to_path_buf();
+                let real = entry.path().canonicalize().map_err(|e| Diagnostic::error(&rel_site, format!("cannot read: {e}")))?;
+                if !real.starts_with(&canonical_root) {
+                    return Err(Diagnostic::error(&rel_site, "resolves outside the site: refusing to read it"));
+                }
+                let bytes = std::fs::read(&real).map_err(|e| Diagnostic::error(&rel_site, format!("cannot read: {e}")))?;
+                let rel = entry.path().strip_prefix(&site_theme).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
+                files.insert(rel, (rel_site, bytes));
+            }
+        } else if builtin_name != name {
+            return Err(Diagnostic::error(crate::config::CONFIG_FILE, format!("unknown theme `{name}`: no themes/{name}/ in the site and no built-in theme of that name")));
+        }
+        let mut tera = tera::Tera::new();
+        let mut static_files = BTreeMap::new();
+        let mut templates = Vec::new();
+        for (rel, (shown, bytes)) in files {
+            if let Some(t) = rel.strip_prefix("templates/") {
+                let text = crate::load::decode_utf8(&bytes, &shown)?;
+                templates.push((t.to_string(), text, shown));
+            } else if let Some(s) = rel.strip_prefix("static/") {
+                static_files.insert(s.to_string(), bytes);
+            }
+        }
+        for (name, text, shown) in &templates {
+            tera.add_raw_template(name, text)
+                .map_err(|e| Diagnostic::error(shown, format!("template error: {}", error_chain(&e))))?;
+        }
+        for required in ["index.html", "frameworks.html", "framework.html", "control.html", "documents.html", "document.html", "evidence_list.html", "evidence.html", "overlap.html", "overlap_pair.html"] {
+            if !tera.contains_template(required) {
+                return Err(Diagnostic::error(format!("themes/{name}/templates/{required}"), "missing template"));
+            }
+        }
+        Ok(Theme { tera, static_files })
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
+/// What every page sees besides its own view.
+#[derive(Serialize)]
+pub struct SiteView {
+    pub title: String,
+    pub organisation: Option<String>,
+    pub profile: Classification,
+    pub today: String,
+    pub version: &'static str,
+}
+
+/// Markdown to HTML. Raw HTML in the source is shown as text, never passed through.
+pub fn markdown(text: &str) -> String {
+    let mut opts = Options::empty();
+    opts.insert(Options::ENABLE_TABLES);
+    opts.insert(Options::ENABLE_STRIKETHROUGH);
+    opts.insert(Options::ENABLE_TASKLISTS);
+    opts.insert(Options::ENABLE_FOOTNOTES);
+    let parser = Parser::new_ext(text, opts).map(|ev| match ev {
+        Event::Html(s) | Event::InlineHtml(s) => Event::Text(s),
+        Event::Start(Tag::Link { link_type, dest_url, title, id }) => Event::Start(Tag::Link {
+            link_type,
+            dest_url: safe_url(dest_url),
+            title,
+            id,
+        }),
+        Event::Start(Tag::Image { link_type, dest_url, title, id }) => Event::Start(Tag::Image {
+            link_type,
+            dest_url: safe_url(dest_url),
+            title,
+            id,
+        }),
+        e => e,
+    });
+    let mut out = String::with_capacity(text.len() * 3 / 2);
+    html::push_html(&mut out, parser);
+    out
+}
+
+/// Drops script-capable link targets (`javascript:`, `data:`, `vbscript:`).
+fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
+    let lower: String = url.chars().filter(|c| !c.is_whitespace() && !c.is_control()).collect::<String>().to_ascii_lowercase();
+    if lower.starts_with("javascript:") || lower.starts_with("data:") || lower.starts_with("vbscript:") {
+        CowStr::Borrowed("#")
+    } else {
+        url
+    }
+}
+
+/// `../` repeated once per folder level of `path`, so links work from disk and under any sub-path.
+pub fn root_prefix(path: &str) -> String {
+    "../".repeat(path.matches('/').count())
+}
+
+/// Renders every page in parallel. A template error names the page and the template.
+pub fn render_pages(
+    theme: &Theme,
+    site: &SiteView,
+    pages: &[PageSpec],
+    bodies: &BTreeMap<String, String>,
+) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
+    let site_value = serde_json::to_value(site).unwrap_or(serde_json::Value::Null);
+    let legend = crate::view::relationship_legend();
+    pages
+        .par_iter()
+        .map(|p| {
+            let mut ctx = tera::Context::new();
+            ctx.insert("site", &site_value);
+            ctx.insert("root", &root_prefix(&p.path));
+            ctx.insert("page_title", &p.title);
+            ctx.insert("section", p.section);
+            ctx.insert("page", &p.view);
+            ctx.insert("legend", &legend);
+            if let Some(body) = bodies.get(&p.path) {
+                ctx.insert("body", body);
+            }
+            theme
+                .tera
+                .render(p.template, &ctx)
+                .map(|html| (p.path.clone(), html.into_bytes()))
+                .map_err(|e| Diagnostic::error(format!("themes/templates/{}", p.template), format!("rendering {}: {}", p.path, error_chain(&e))))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_html_and_script_links_are_neutralised() {
+        let html = markdown("<script>alert(1)</script>\n\n[x](javascript:alert(1)) <b>hi</b>");
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+        assert!(!html.contains("<b>"), "{html}");
+    }
+
+    #[test]
+    fn prefixes() {
+        assert_eq!(root_prefix("index.html"), "");
+        assert_eq!(root_prefix("controls/soc2/CC6.1.html"), "../../");
+    }
+}

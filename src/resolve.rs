@@ -1,0 +1,541 @@
+//! Stage 2: check every cross-file reference and build the resolved model the analysis and the
+//! pages read. Problems become diagnostics; resolution goes on past them so `check` reports all.
+
+use crate::config::Config;
+use crate::diagnostic::{Diagnostic, Pos};
+use crate::load::{Artifact, Loaded, record_pos};
+use crate::model::{Catalog, Classification, ControlRef, Crosswalk, Date, Document, Evidence, Relationship};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+/// A control, as (framework index, control index) into `Model::frameworks`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ControlKey {
+    pub fw: usize,
+    pub ctl: usize,
+}
+
+/// A framework catalog with its lookups.
+#[derive(Debug, Clone)]
+pub struct Framework {
+    pub catalog: Catalog,
+    pub in_scope: bool,
+    index: HashMap<String, usize>,
+    /// File name (without .html) of each control's page, in catalog order.
+    pub page_names: Vec<String>,
+}
+
+impl Framework {
+    fn new(catalog: Catalog, in_scope: bool) -> Framework {
+        let index = catalog
+            .controls
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.clone(), i))
+            .collect();
+        let page_names = catalog.controls.iter().map(|c| page_name(&c.id)).collect();
+        Framework {
+            catalog,
+            in_scope,
+            index,
+            page_names,
+        }
+    }
+
+    pub fn slug(&self) -> &str {
+        &self.catalog.slug
+    }
+
+    pub fn control(&self, id: &str) -> Option<usize> {
+        self.index.get(id).copied()
+    }
+
+    /// Whether the control counts toward the framework's headline figures.
+    pub fn is_counted(&self, ctl: usize) -> bool {
+        let group = &self.catalog.controls[ctl].group;
+        self.catalog
+            .groups
+            .iter()
+            .find(|g| &g.id == group)
+            .is_none_or(|g| g.counted)
+    }
+}
+
+/// A control id made safe as a file name: `164.312(a)(2)(iv)` becomes `164.312-a-2-iv`.
+pub fn page_name(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for c in id.chars() {
+        if c.is_ascii_alphanumeric() || c == '.' || c == '_' {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_matches(|c| c == '-' || c == '.').to_string();
+    if out.is_empty() { "control".into() } else { out }
+}
+
+/// One edge of a crosswalk, seen from one of its ends: `this REL other`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Relation {
+    pub other: ControlKey,
+    pub rel: Relationship,
+    pub crosswalk: usize,
+    pub mapping: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct ResolvedDocument {
+    pub doc: Document,
+    pub controls: Vec<ControlKey>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ResolvedEvidence {
+    pub ev: Evidence,
+    pub artifact: Option<Artifact>,
+    pub controls: Vec<ControlKey>,
+}
+
+/// Everything the analysis and the pages need, already checked, and already filtered to the
+/// build's profile: nothing above it is in here, so nothing above it can leak into the output.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub config: Config,
+    pub today: Date,
+    pub profile: Classification,
+    pub frameworks: Vec<Framework>,
+    pub crosswalks: Vec<Crosswalk>,
+    pub documents: Vec<ResolvedDocument>,
+    pub evidence: Vec<ResolvedEvidence>,
+    /// relations[fw][ctl]: every crosswalk edge touching that control.
+    pub relations: Vec<Vec<Vec<Relation>>>,
+    /// Old-edition catalogs and their id migrations, kept for hints.
+    pub superseded: Vec<Catalog>,
+    pub migrations: Migrations,
+    /// The framework every other is mapped to (ISO 27001), when loaded.
+    pub hub: Option<usize>,
+}
+
+pub const HUB: &str = "iso27001";
+
+impl Model {
+    pub fn framework(&self, slug: &str) -> Option<usize> {
+        self.frameworks.iter().position(|f| f.slug() == slug)
+    }
+
+    pub fn relations_of(&self, k: ControlKey) -> &[Relation] {
+        &self.relations[k.fw][k.ctl]
+    }
+
+    pub fn control_name(&self, k: ControlKey) -> String {
+        format!("{}:{}", self.frameworks[k.fw].slug(), self.frameworks[k.fw].catalog.controls[k.ctl].id)
+    }
+
+    /// Looks up `framework:id`, or explains why it does not exist (message, hint).
+    pub fn lookup(&self, r: &ControlRef) -> Result<ControlKey, (String, Option<String>)> {
+        lookup(&self.frameworks, &self.superseded, &self.migrations, r)
+    }
+}
+
+/// Old-edition id -> new-edition ids, from crosswalks whose `from` is a superseded catalog.
+#[derive(Debug, Default, Clone)]
+pub struct Migrations {
+    map: HashMap<(String, String), Vec<(String, Relationship)>>,
+}
+
+impl Migrations {
+    fn new(superseded: &[Catalog], crosswalks: &[Crosswalk]) -> Migrations {
+        let mut map: HashMap<(String, String), Vec<(String, Relationship)>> = HashMap::new();
+        for x in crosswalks {
+            let Some(old) = superseded.iter().find(|c| c.slug == x.from) else {
+                continue;
+            };
+            if old.superseded_by.as_deref() != Some(x.to.as_str()) {
+                continue;
+            }
+            for m in &x.mappings {
+                map.entry((old.slug.clone(), m.from.clone()))
+                    .or_default()
+                    .push((m.to.clone(), m.relationship));
+            }
+        }
+        Migrations { map }
+    }
+
+    pub fn get(&self, old_slug: &str, id: &str) -> Option<&[(String, Relationship)]> {
+        self.map.get(&(old_slug.to_string(), id.to_string())).map(|v| v.as_slice())
+    }
+}
+
+fn lookup(
+    frameworks: &[Framework],
+    superseded: &[Catalog],
+    migrations: &Migrations,
+    r: &ControlRef,
+) -> Result<ControlKey, (String, Option<String>)> {
+    let Some(fw) = frameworks.iter().position(|f| f.slug() == r.framework) else {
+        if let Some(old) = superseded.iter().find(|c| c.slug == r.framework) {
+            let new = old.superseded_by.clone().unwrap_or_default();
+            let hint = migration_hint(old, migrations, &r.id).unwrap_or_else(|| format!("cite {new} controls instead"));
+            return Err((format!("{r} cites a superseded edition ({} {})", old.title, old.edition), Some(hint)));
+        }
+        let slugs: Vec<&str> = frameworks.iter().map(|f| f.slug()).collect();
+        let hint = nearest(&r.framework, slugs.iter().copied(), 3)
+            .map(|s| format!("did you mean {}?", s.iter().map(|s| format!("{s}:{}", r.id)).collect::<Vec<_>>().join(" or ")))
+            .or_else(|| Some(format!("known frameworks: {}", slugs.join(", "))));
+        return Err((format!("unknown framework `{}` in {r}", r.framework), hint));
+    };
+    let f = &frameworks[fw];
+    if let Some(ctl) = f.control(&r.id) {
+        return Ok(ControlKey { fw, ctl });
+    }
+    let message = format!("unknown control {r}");
+    // An id from an older edition of this framework: name the exact successor.
+    for old in superseded.iter().filter(|c| c.superseded_by.as_deref() == Some(f.slug())) {
+        if let Some(h) = migration_hint(old, migrations, &r.id) {
+            return Err((format!("{message} (an id from the {} edition)", old.edition), Some(h)));
+        }
+    }
+    // Same id, other case.
+    if let Some(c) = f.catalog.controls.iter().find(|c| c.id.eq_ignore_ascii_case(&r.id)) {
+        return Err((message, Some(format!("did you mean {}:{}?", f.slug(), c.id))));
+    }
+    // An id of another framework.
+    let elsewhere: Vec<String> = frameworks
+        .iter()
+        .filter(|o| o.control(&r.id).is_some())
+        .map(|o| format!("{}:{}", o.slug(), r.id))
+        .collect();
+    if !elsewhere.is_empty() {
+        return Err((message, Some(format!("{} is not a {} id; did you mean {}?", r.id, f.slug(), elsewhere.join(" or ")))));
+    }
+    let hint = nearest(&r.id, f.catalog.controls.iter().map(|c| c.id.as_str()), 3)
+        .map(|ids| format!("did you mean {}?", ids.iter().map(|i| format!("{}:{i}", f.slug())).collect::<Vec<_>>().join(", ")));
+    Err((message, hint))
+}
+
+fn migration_hint(old: &Catalog, migrations: &Migrations, id: &str) -> Option<String> {
+    let targets = migrations.get(&old.slug, id)?;
+    let new = old.superseded_by.as_deref().unwrap_or("");
+    let list: Vec<String> = targets.iter().map(|(t, _)| t.clone()).collect();
+    let verb = if list.len() == 1 { "it is" } else { "its content is in" };
+    Some(format!(
+        "{id} is a {} id; in the current edition {verb} {}",
+        old.edition,
+        list.iter().map(|t| format!("{new}:{t}")).collect::<Vec<_>>().join(" and ")
+    ))
+}
+
+/// Up to `n` candidates close to `target` (edit distance, ignoring case), closest first.
+pub fn nearest<'a>(target: &str, candidates: impl Iterator<Item = &'a str>, n: usize) -> Option<Vec<String>> {
+    let t = target.to_ascii_lowercase();
+    let limit = (t.chars().count() / 3).clamp(1, 3);
+    let mut scored: Vec<(usize, &str)> = candidates
+        .map(|c| (strsim::levenshtein(&t, &c.to_ascii_lowercase()), c))
+        .filter(|(d, _)| *d <= limit)
+        .collect();
+    scored.sort();
+    scored.dedup();
+    if scored.is_empty() {
+        None
+    } else {
+        Some(scored.into_iter().take(n).map(|(_, c)| c.to_string()).collect())
+    }
+}
+
+/// Checks everything that spans files and builds the model for `profile`.
+pub fn resolve(loaded: Loaded, config: Config, today: Date, profile: Classification) -> (Model, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let Loaded {
+        documents,
+        evidence,
+        artifacts,
+        catalogs,
+        crosswalks,
+    } = loaded;
+
+    // Catalogs: current frameworks (in-scope first, in config order) and superseded editions.
+    let mut current = Vec::new();
+    let mut superseded = Vec::new();
+    let slugs: HashSet<String> = catalogs.iter().map(|c| c.slug.clone()).collect();
+    for c in catalogs {
+        check_catalog(&c, &slugs, &mut diags);
+        if c.superseded_by.is_some() {
+            superseded.push(c);
+        } else {
+            current.push(c);
+        }
+    }
+    for slug in &config.frameworks {
+        if !current.iter().any(|c| &c.slug == slug) {
+            let from = config.source.find("frameworks").unwrap_or(0);
+            let pos = Pos::find(&config.source, slug, from);
+            let hint = nearest(slug, current.iter().map(|c| c.slug.as_str()), 2)
+                .map(|s| format!("did you mean {}?", s.join(" or ")))
+                .unwrap_or_else(|| format!("known frameworks: {}", current.iter().map(|c| c.slug.as_str()).collect::<Vec<_>>().join(", ")));
+            diags.push(Diagnostic::error(crate::config::CONFIG_FILE, format!("unknown framework `{slug}` in `frameworks`")).at(pos).with_hint(hint));
+        }
+    }
+    current.sort_by_key(|c| {
+        let scope = config.frameworks.iter().position(|s| s == &c.slug).unwrap_or(usize::MAX);
+        (scope, c.slug.clone())
+    });
+    let frameworks: Vec<Framework> = current
+        .into_iter()
+        .map(|c| {
+            let in_scope = config.frameworks.contains(&c.slug);
+            Framework::new(c, in_scope)
+        })
+        .collect();
+    let migrations = Migrations::new(&superseded, &crosswalks);
+
+    // Crosswalks: both ends exist, editions agree, no duplicate pair, sources named.
+    let mut relations: Vec<Vec<Vec<Relation>>> =
+        frameworks.iter().map(|f| vec![Vec::new(); f.catalog.controls.len()]).collect();
+    for (xi, x) in crosswalks.iter().enumerate() {
+        check_crosswalk(xi, x, &frameworks, &superseded, &mut relations, &mut diags);
+    }
+
+    // Documents and evidence: unique ids, every control reference resolves.
+    let mut seen: HashMap<String, (PathBuf, Option<Pos>)> = HashMap::new();
+    let mut resolved_docs = Vec::new();
+    for doc in documents {
+        let pos = doc_pos(&doc, &format!("id: {}", doc.meta.id)).or_else(|| doc_pos(&doc, "id:"));
+        note_duplicate(&doc.meta.id, &doc.path, pos, &mut seen, &mut diags);
+        let controls = resolve_refs(&doc.meta.controls, &frameworks, &superseded, &migrations, &doc.path, |raw| doc_pos(&doc, raw), &mut diags);
+        resolved_docs.push(ResolvedDocument { doc, controls });
+    }
+    let mut resolved_ev = Vec::new();
+    for (ev, artifact) in evidence.into_iter().zip(artifacts) {
+        let start = record_pos(&ev.source, &ev.meta.id);
+        note_duplicate(&ev.meta.id, &ev.path, start, &mut seen, &mut diags);
+        let from = start.map(|p| offset_of(&ev.source, p)).unwrap_or(0);
+        let controls = resolve_refs(&ev.meta.controls, &frameworks, &superseded, &migrations, &ev.path, |raw| Pos::find(&ev.source, raw, from), &mut diags);
+        resolved_ev.push(ResolvedEvidence { ev, artifact, controls });
+    }
+
+    // The profile: what is above it is dropped here, before any page, count or index sees it.
+    resolved_docs.retain(|d| d.doc.meta.classification <= profile);
+    resolved_ev.retain(|e| e.ev.meta.classification <= profile);
+    resolved_ev.sort_by(|a, b| a.ev.meta.id.cmp(&b.ev.meta.id));
+
+    let hub = frameworks.iter().position(|f| f.slug() == HUB);
+    let model = Model {
+        config,
+        today,
+        profile,
+        frameworks,
+        crosswalks,
+        documents: resolved_docs,
+        evidence: resolved_ev,
+        relations,
+        superseded,
+        migrations,
+        hub,
+    };
+    (model, diags)
+}
+
+fn doc_pos(doc: &Document, needle: &str) -> Option<Pos> {
+    Pos::find(&doc.front_matter, needle, 0).map(|p| Pos {
+        line: p.line + doc.front_matter_line - 1,
+        column: p.column,
+    })
+}
+
+fn offset_of(text: &str, pos: Pos) -> usize {
+    let mut offset = 0;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == pos.line {
+            return offset + line.chars().take(pos.column - 1).map(char::len_utf8).sum::<usize>();
+        }
+        offset += line.len();
+    }
+    offset
+}
+
+fn note_duplicate(
+    id: &str,
+    path: &Path,
+    pos: Option<Pos>,
+    seen: &mut HashMap<String, (PathBuf, Option<Pos>)>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    if let Some((first, first_pos)) = seen.get(id) {
+        let at = match first_pos {
+            Some(p) => format!("{}:{}:{}", crate::diagnostic::display_path(first), p.line, p.column),
+            None => crate::diagnostic::display_path(first),
+        };
+        diags.push(Diagnostic::error(path, format!("duplicate id `{id}`")).at(pos).with_hint(format!("first used at {at}; ids must be unique across documents and evidence")));
+    } else {
+        seen.insert(id.to_string(), (path.to_path_buf(), pos));
+    }
+}
+
+fn resolve_refs(
+    raw: &[String],
+    frameworks: &[Framework],
+    superseded: &[Catalog],
+    migrations: &Migrations,
+    path: &Path,
+    pos_of: impl Fn(&str) -> Option<Pos>,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<ControlKey> {
+    let mut out = Vec::new();
+    for s in raw {
+        let r = match ControlRef::parse(s) {
+            Ok(r) => r,
+            Err(m) => {
+                diags.push(Diagnostic::error(path, m).at(pos_of(s)));
+                continue;
+            }
+        };
+        match lookup(frameworks, superseded, migrations, &r) {
+            Ok(k) => {
+                if out.contains(&k) {
+                    diags.push(Diagnostic::warning(path, format!("{r} is listed twice")).at(pos_of(s)));
+                } else {
+                    out.push(k);
+                }
+            }
+            Err((m, hint)) => {
+                let mut d = Diagnostic::error(path, m).at(pos_of(s));
+                if let Some(h) = hint {
+                    d = d.with_hint(h);
+                }
+                diags.push(d);
+            }
+        }
+    }
+    out
+}
+
+fn check_catalog(c: &Catalog, slugs: &HashSet<String>, diags: &mut Vec<Diagnostic>) {
+    let text = &c.source_text;
+    let err = |m: String, needle: &str| Diagnostic::error(&c.path, m).at(Pos::find(text, needle, 0));
+    if !c.slug.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-') || c.slug.is_empty() {
+        diags.push(err(format!("invalid slug `{}`: use lowercase letters, digits and `-`", c.slug), "slug:"));
+    }
+    if c.sources.is_empty() {
+        diags.push(err("a catalog must name at least one public source under `sources`".into(), "sources:"));
+    }
+    if let Some(s) = &c.superseded_by
+        && !slugs.contains(s)
+    {
+        diags.push(err(format!("`superseded_by: {s}` names no loaded catalog"), "superseded_by:"));
+    }
+    let mut groups = HashSet::new();
+    for g in &c.groups {
+        if !groups.insert(g.id.as_str()) {
+            diags.push(err(format!("duplicate group `{}`", g.id), &format!("id: \"{}\"", g.id)));
+        }
+    }
+    let mut ids = HashSet::new();
+    let mut pages: HashMap<String, &str> = HashMap::new();
+    for ctl in &c.controls {
+        let at = format!("{}", ctl.id);
+        if !ids.insert(ctl.id.as_str()) {
+            diags.push(err(format!("duplicate control id `{}`", ctl.id), &at));
+        }
+        if !groups.contains(ctl.group.as_str()) {
+            diags.push(err(format!("control `{}` names group `{}`, which is not under `groups`", ctl.id, ctl.group), &at));
+        }
+        let page = page_name(&ctl.id);
+        if let Some(other) = pages.insert(page.clone(), &ctl.id)
+            && other != ctl.id
+        {
+            diags.push(err(format!("controls `{other}` and `{}` would share the page name `{page}`", ctl.id), &at));
+        }
+        if ctl.title.trim().is_empty() {
+            diags.push(err(format!("control `{}` has an empty title", ctl.id), &at));
+        }
+    }
+    for ctl in &c.controls {
+        if let Some(p) = &ctl.parent
+            && !ids.contains(p.as_str())
+        {
+            diags.push(err(format!("control `{}` names parent `{p}`, which is not in this catalog", ctl.id), &ctl.id));
+        }
+    }
+}
+
+fn check_crosswalk(
+    xi: usize,
+    x: &Crosswalk,
+    frameworks: &[Framework],
+    superseded: &[Catalog],
+    relations: &mut [Vec<Vec<Relation>>],
+    diags: &mut Vec<Diagnostic>,
+) {
+    let text = &x.source_text;
+    let err = |m: String, pos: Option<Pos>| Diagnostic::error(&x.path, m).at(pos);
+    if x.sources.is_empty() {
+        diags.push(err("a crosswalk must name at least one public source under `sources`".into(), Pos::find(text, "sources:", 0)));
+    }
+    let source_ids: HashSet<&str> = x.sources.iter().map(|s| s.id.as_str()).collect();
+    let find_catalog = |slug: &str| -> Option<(Option<usize>, &Catalog)> {
+        if let Some(i) = frameworks.iter().position(|f| f.slug() == slug) {
+            return Some((Some(i), &frameworks[i].catalog));
+        }
+        superseded.iter().find(|c| c.slug == slug).map(|c| (None, c))
+    };
+    let (Some((from_fw, from_cat)), Some((to_fw, to_cat))) = (find_catalog(&x.from), find_catalog(&x.to)) else {
+        for (slug, key) in [(&x.from, "from:"), (&x.to, "to:")] {
+            if find_catalog(slug).is_none() {
+                diags.push(err(format!("no catalog `{slug}` for this crosswalk"), Pos::find(text, key, 0)));
+            }
+        }
+        return;
+    };
+    for (cat, edition, key) in [(from_cat, &x.from_edition, "from_edition:"), (to_cat, &x.to_edition, "to_edition:")] {
+        if &cat.edition != edition {
+            diags.push(err(
+                format!("crosswalk is for {} edition {edition}, but the catalog is edition {}", cat.slug, cat.edition),
+                Pos::find(text, key, 0),
+            ));
+        }
+    }
+    let mut pairs = HashSet::new();
+    let mut cursor = text.find("mappings:").unwrap_or(0);
+    for (mi, m) in x.mappings.iter().enumerate() {
+        // Mappings appear in file order: search forward from the previous one for a position.
+        let pos = text[cursor..].find(&m.from as &str).map(|i| {
+            cursor += i;
+            Pos::of_offset(text, cursor)
+        });
+        let a = from_cat.controls.iter().position(|c| c.id == m.from);
+        let b = to_cat.controls.iter().position(|c| c.id == m.to);
+        if a.is_none() {
+            let hint = nearest(&m.from, from_cat.controls.iter().map(|c| c.id.as_str()), 3).map(|s| format!("did you mean {}?", s.join(", ")));
+            let mut d = err(format!("`{}` is not a control of {}", m.from, x.from), pos);
+            if let Some(h) = hint {
+                d = d.with_hint(h);
+            }
+            diags.push(d);
+        }
+        if b.is_none() {
+            let hint = nearest(&m.to, to_cat.controls.iter().map(|c| c.id.as_str()), 3).map(|s| format!("did you mean {}?", s.join(", ")));
+            let mut d = err(format!("`{}` is not a control of {}", m.to, x.to), pos);
+            if let Some(h) = hint {
+                d = d.with_hint(h);
+            }
+            diags.push(d);
+        }
+        if !pairs.insert((m.from.as_str(), m.to.as_str())) {
+            diags.push(err(format!("duplicate pair {} -> {}", m.from, m.to), pos));
+        }
+        if let Some(s) = &m.source
+            && !source_ids.contains(s.as_str())
+        {
+            diags.push(err(format!("`source: {s}` is not one of this file's sources"), pos));
+        }
+        if let (Some(a), Some(b), Some(fa), Some(fb)) = (a, b, from_fw, to_fw) {
+            let ka = ControlKey { fw: fa, ctl: a };
+            let kb = ControlKey { fw: fb, ctl: b };
+            relations[fa][a].push(Relation { other: kb, rel: m.relationship, crosswalk: xi, mapping: mi });
+            relations[fb][b].push(Relation { other: ka, rel: m.relationship.inverse(), crosswalk: xi, mapping: mi });
+        }
+    }
+}
+

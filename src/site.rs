@@ -1,0 +1,253 @@
+//! The `Site` owns a build from start to end. `build()` reads like a table of contents: one call
+//! per pipeline stage, each timed (`--timings`).
+
+use crate::config::Config;
+use crate::coverage::{self, Coverage};
+use crate::diagnostic::{Diagnostic, Diagnostics, Pos};
+use crate::freshness::{Freshness, evidence_expiry, next_review};
+use crate::load::{self, record_pos};
+use crate::model::{Classification, Date};
+use crate::overlap::{self, Pair};
+use crate::render::{self, SiteView, Theme};
+use crate::resolve::{self, Model};
+use crate::view;
+use crate::write::{self, Output};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Options shared by the commands that read a site.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The date freshness is judged against; default: today (or $CROSSWALK_TODAY).
+    pub today: Option<Date>,
+    /// Highest classification shown; default: the config's `default_profile`.
+    pub profile: Option<Classification>,
+    pub quiet: bool,
+}
+
+/// A loaded, resolved and analysed site.
+pub struct Analysis {
+    pub model: Model,
+    pub coverage: Coverage,
+    pub pairs: Vec<Pair>,
+    pub diagnostics: Diagnostics,
+}
+
+/// What a successful build did.
+#[derive(Debug)]
+pub struct BuildReport {
+    pub output: PathBuf,
+    pub pages: usize,
+    pub files_copied: usize,
+    pub warnings: usize,
+    pub timings: Vec<(&'static str, Duration)>,
+}
+
+pub struct Site {
+    pub root: PathBuf,
+    pub config: Config,
+}
+
+/// The date to judge freshness by when none is given: $CROSSWALK_TODAY, else the local date.
+pub fn default_today() -> Result<Date, Diagnostic> {
+    match std::env::var("CROSSWALK_TODAY") {
+        Ok(s) => Date::parse(&s).map_err(|m| Diagnostic::error("CROSSWALK_TODAY", m)),
+        Err(_) => Ok(Date(chrono::Local::now().date_naive())),
+    }
+}
+
+impl Site {
+    pub fn open(root: &Path) -> Result<Site, Diagnostic> {
+        if !root.is_dir() {
+            return Err(Diagnostic::error(root, "site folder not found"));
+        }
+        Ok(Site {
+            root: root.to_path_buf(),
+            config: Config::load(root)?,
+        })
+    }
+
+    /// Load, resolve and analyse: everything short of rendering.
+    pub fn analyse(&self, opts: &Options, timings: &mut Vec<(&'static str, Duration)>) -> Result<Analysis, Diagnostic> {
+        let today = match opts.today {
+            Some(d) => d,
+            None => default_today()?,
+        };
+        let profile = opts.profile.unwrap_or(self.config.default_profile);
+        let t = Instant::now();
+        let (loaded, load_diags) = load::load(&self.root);
+        timings.push(("load", t.elapsed()));
+        let t = Instant::now();
+        let (model, resolve_diags) = resolve::resolve(loaded, self.config.clone(), today, profile);
+        timings.push(("resolve", t.elapsed()));
+        let t = Instant::now();
+        let coverage = coverage::compute(&model);
+        let pairs = overlap::all_pairs(&model);
+        timings.push(("analyse", t.elapsed()));
+        let mut diagnostics = Diagnostics::default();
+        diagnostics.extend(load_diags);
+        diagnostics.extend(resolve_diags);
+        diagnostics.extend(staleness(&model));
+        Ok(Analysis {
+            model,
+            coverage,
+            pairs,
+            diagnostics,
+        })
+    }
+
+    /// Every problem in the site: all content, whatever its classification.
+    pub fn check(&self, opts: &Options) -> Result<Diagnostics, Diagnostic> {
+        let opts = Options {
+            profile: Some(Classification::Confidential),
+            ..opts.clone()
+        };
+        Ok(self.analyse(&opts, &mut Vec::new())?.diagnostics)
+    }
+
+    /// Builds the portal into `output` (default: the config's), atomically.
+    pub fn build(&self, opts: &Options, output: Option<&Path>) -> Result<BuildReport, Diagnostics> {
+        let fail = |d: Diagnostic| {
+            let mut ds = Diagnostics::default();
+            ds.push(d);
+            ds
+        };
+        let started = Instant::now();
+        let progress = Progress::new(opts.quiet);
+        let mut timings = Vec::new();
+        let dest = write::check_output_dir(&self.root, output.unwrap_or(&self.config.output)).map_err(fail)?;
+
+        progress.stage("loading");
+        let analysis = self.analyse(opts, &mut timings).map_err(fail)?;
+        if analysis.diagnostics.has_errors() {
+            return Err(analysis.diagnostics);
+        }
+        let Analysis {
+            model,
+            coverage,
+            pairs,
+            diagnostics,
+        } = analysis;
+
+        progress.stage("rendering");
+        let t = Instant::now();
+        let theme = Theme::load(&self.root, &self.config.theme).map_err(fail)?;
+        let pages = view::pages(&model, &coverage, &pairs);
+        let bodies: BTreeMap<String, String> = model
+            .documents
+            .par_iter()
+            .map(|d| (view::doc_url(d), render::markdown(&d.doc.body)))
+            .collect();
+        let site = SiteView {
+            title: model.config.title.clone(),
+            organisation: model.config.organisation.clone(),
+            profile: model.profile,
+            today: model.today.to_string(),
+            version: env!("CARGO_PKG_VERSION"),
+        };
+        let files = render::render_pages(&theme, &site, &pages, &bodies).map_err(fail)?;
+        timings.push(("render", t.elapsed()));
+
+        progress.stage("writing");
+        let t = Instant::now();
+        let mut out = Output { files, copies: Vec::new() };
+        for (name, bytes) in &theme.static_files {
+            out.files.push((format!("static/{name}"), bytes.clone()));
+        }
+        for e in &model.evidence {
+            if let (Some(url), Some(a)) = (view::artifact_url(e), &e.artifact) {
+                out.copies.push((url, a.absolute.clone()));
+            }
+        }
+        let page_count = pages.len();
+        let files_copied = out.copies.len();
+        write::write_atomic(&dest, &out).map_err(fail)?;
+        timings.push(("write", t.elapsed()));
+        timings.push(("total", started.elapsed()));
+        progress.finish();
+        Ok(BuildReport {
+            output: dest,
+            pages: page_count,
+            files_copied,
+            warnings: diagnostics.warning_count(),
+            timings,
+        })
+    }
+}
+
+/// Warnings that show an ISMS that has stopped running: expired evidence, overdue reviews,
+/// evidence dated in the future, documents that name no control.
+fn staleness(model: &Model) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let today = model.today;
+    for d in &model.documents {
+        let due = next_review(&d.doc.meta);
+        let key = if d.doc.meta.next_review.is_some() { "next_review:" } else { "approved:" };
+        let pos = Pos::find(&d.doc.front_matter, key, 0).map(|p| Pos {
+            line: p.line + d.doc.front_matter_line - 1,
+            column: p.column,
+        });
+        if Freshness::of(due, today, model.config.due_soon) == Freshness::Stale {
+            out.push(
+                Diagnostic::warning(&d.doc.path, format!("{} `{}` was due for review on {due} ({} days ago)", d.doc.kind.singular().to_lowercase(), d.doc.meta.id, due.days_until(today)))
+                    .at(pos)
+                    .with_hint("review it, then update `approved` and `version`"),
+            );
+        }
+        if d.doc.meta.controls.is_empty() {
+            out.push(Diagnostic::warning(&d.doc.path, format!("`{}` names no controls, so it covers nothing", d.doc.meta.id)).at(pos));
+        }
+    }
+    for e in &model.evidence {
+        let exp = evidence_expiry(&e.ev.meta);
+        let pos = record_pos(&e.ev.source, &e.ev.meta.id);
+        if exp < today {
+            out.push(
+                Diagnostic::warning(&e.ev.path, format!("evidence `{}` expired on {exp} ({} days ago)", e.ev.meta.id, exp.days_until(today)))
+                    .at(pos)
+                    .with_hint("collect it again and update `collected`"),
+            );
+        }
+        if e.ev.meta.collected > today {
+            out.push(Diagnostic::warning(&e.ev.path, format!("evidence `{}` is dated {} , in the future", e.ev.meta.id, e.ev.meta.collected)).at(pos));
+        }
+    }
+    out
+}
+
+/// A progress bar that appears only on a terminal, only when a build runs past one second.
+struct Progress {
+    bar: ProgressBar,
+    started: Instant,
+    enabled: bool,
+}
+
+impl Progress {
+    fn new(quiet: bool) -> Progress {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+        if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} [{elapsed}]") {
+            bar.set_style(style);
+        }
+        Progress {
+            bar,
+            started: Instant::now(),
+            enabled: !quiet && std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn stage(&self, name: &'static str) {
+        if self.enabled && self.started.elapsed() > Duration::from_secs(1) && self.bar.is_hidden() {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+            self.bar.enable_steady_tick(Duration::from_millis(120));
+        }
+        self.bar.set_message(name);
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}

@@ -1,0 +1,827 @@
+//! Stage 4: the small serialisable views the templates see. Templates never see the model itself;
+//! every figure is computed and formatted here, so templates stay simple and themes easy to write.
+
+use crate::coverage::{Coverage, Item, Status};
+use crate::freshness::{Freshness, evidence_expiry, next_review};
+use crate::model::{DocKind, Relationship};
+use crate::overlap::Pair;
+use crate::resolve::{ControlKey, Model, ResolvedDocument, ResolvedEvidence};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One page to render: where it goes, which template, and its view.
+pub struct PageSpec {
+    pub path: String,
+    pub template: &'static str,
+    pub title: String,
+    /// Which top-level section the page is in, for the navigation bar.
+    pub section: &'static str,
+    pub view: serde_json::Value,
+}
+
+pub fn fw_url(slug: &str) -> String {
+    format!("frameworks/{slug}.html")
+}
+
+pub fn control_url(model: &Model, k: ControlKey) -> String {
+    let f = &model.frameworks[k.fw];
+    format!("controls/{}/{}.html", f.slug(), f.page_names[k.ctl])
+}
+
+pub fn doc_url(d: &ResolvedDocument) -> String {
+    format!("{}/{}.html", d.doc.kind.folder(), d.doc.meta.id)
+}
+
+pub fn evidence_url(e: &ResolvedEvidence) -> String {
+    format!("evidence/{}.html", e.ev.meta.id)
+}
+
+pub fn artifact_url(e: &ResolvedEvidence) -> Option<String> {
+    e.artifact
+        .as_ref()
+        .map(|a| format!("evidence/files/{}/{}", e.ev.meta.id, a.file_name))
+}
+
+pub fn pair_url(model: &Model, a: usize, b: usize) -> String {
+    format!("overlap/{}__{}.html", model.frameworks[a].slug(), model.frameworks[b].slug())
+}
+
+/// A percentage that never rounds a gap away: 99.6% shows as 99%, only a full set as 100%.
+pub fn pct(ratio: f64) -> String {
+    format!("{}%", (ratio * 100.0 + 1e-9).floor() as i64)
+}
+
+fn pct_num(n: usize, d: usize) -> f64 {
+    if d == 0 { 0.0 } else { (n as f64 * 1000.0 / d as f64).floor() / 10.0 }
+}
+
+#[derive(Serialize)]
+struct FwCard {
+    slug: String,
+    title: String,
+    edition: String,
+    url: String,
+    in_scope: bool,
+    controls: usize,
+    covered: usize,
+    inherited: usize,
+    partial: usize,
+    gap: usize,
+    without_fresh_evidence: usize,
+    /// Bar widths in percent (one decimal).
+    w_covered: f64,
+    w_inherited: f64,
+    w_partial: f64,
+    /// Where the inherited and partial segments of the bar start.
+    x_inherited: f64,
+    x_partial: f64,
+    coverage: String,
+}
+
+fn fw_card(model: &Model, cov: &Coverage, fi: usize) -> FwCard {
+    let f = &model.frameworks[fi];
+    let s = &cov.summaries[fi];
+    FwCard {
+        slug: f.slug().to_string(),
+        title: f.catalog.title.clone(),
+        edition: f.catalog.edition.clone(),
+        url: fw_url(f.slug()),
+        in_scope: f.in_scope,
+        controls: s.controls,
+        covered: s.covered,
+        inherited: s.inherited,
+        partial: s.partial,
+        gap: s.gap,
+        without_fresh_evidence: s.without_fresh_evidence,
+        w_covered: pct_num(s.covered, s.controls),
+        w_inherited: pct_num(s.inherited, s.controls),
+        w_partial: pct_num(s.partial, s.controls),
+        x_inherited: pct_num(s.covered, s.controls),
+        x_partial: pct_num(s.covered + s.inherited, s.controls),
+        coverage: pct(s.ratio()),
+    }
+}
+
+#[derive(Serialize, Clone)]
+struct ItemLink {
+    kind: &'static str,
+    id: String,
+    title: String,
+    url: String,
+    classification: &'static str,
+    /// Evidence: fresh / due_soon / stale. Documents: the review status.
+    freshness: Freshness,
+    date: String,
+}
+
+fn item_link(model: &Model, item: Item) -> ItemLink {
+    match item {
+        Item::Document(i) => doc_link(model, &model.documents[i]),
+        Item::Evidence(i) => ev_link(model, &model.evidence[i]),
+    }
+}
+
+fn doc_link(model: &Model, d: &ResolvedDocument) -> ItemLink {
+    let due = next_review(&d.doc.meta);
+    ItemLink {
+        kind: match d.doc.kind {
+            DocKind::Policies => "policy",
+            DocKind::Procedures => "procedure",
+            DocKind::Standards => "standard",
+            DocKind::Plans => "plan",
+        },
+        id: d.doc.meta.id.clone(),
+        title: d.doc.meta.title.clone(),
+        url: doc_url(d),
+        classification: d.doc.meta.classification.as_str(),
+        freshness: Freshness::of(due, model.today, model.config.due_soon),
+        date: due.to_string(),
+    }
+}
+
+fn ev_link(model: &Model, e: &ResolvedEvidence) -> ItemLink {
+    let exp = evidence_expiry(&e.ev.meta);
+    ItemLink {
+        kind: "evidence",
+        id: e.ev.meta.id.clone(),
+        title: e.ev.meta.title.clone(),
+        url: evidence_url(e),
+        classification: e.ev.meta.classification.as_str(),
+        freshness: Freshness::of(exp, model.today, model.config.due_soon),
+        date: exp.to_string(),
+    }
+}
+
+#[derive(Serialize, Clone)]
+struct ControlLink {
+    framework: String,
+    id: String,
+    title: String,
+    url: String,
+    status: Status,
+}
+
+fn control_link(model: &Model, cov: &Coverage, k: ControlKey) -> ControlLink {
+    let f = &model.frameworks[k.fw];
+    let c = &f.catalog.controls[k.ctl];
+    ControlLink {
+        framework: f.slug().to_string(),
+        id: c.id.clone(),
+        title: c.title.clone(),
+        url: control_url(model, k),
+        status: cov.of(k).status(),
+    }
+}
+
+#[derive(Serialize)]
+struct Via {
+    item: ItemLink,
+    via: ControlLink,
+}
+
+/// Every page of the portal.
+pub fn pages(model: &Model, cov: &Coverage, pairs: &[Pair]) -> Vec<PageSpec> {
+    let mut out = Vec::new();
+    out.push(home(model, cov));
+    out.push(frameworks_index(model, cov));
+    for fi in 0..model.frameworks.len() {
+        out.push(framework_page(model, cov, pairs, fi));
+        for ci in 0..model.frameworks[fi].catalog.controls.len() {
+            out.push(control_page(model, cov, ControlKey { fw: fi, ctl: ci }));
+        }
+    }
+    out.push(documents_index(model));
+    for d in &model.documents {
+        out.push(document_page(model, cov, d));
+    }
+    out.push(evidence_index(model, cov));
+    for e in &model.evidence {
+        out.push(evidence_page(model, cov, e));
+    }
+    out.push(overlap_index(model, pairs));
+    for p in pairs {
+        out.push(pair_page(model, cov, p));
+    }
+    out
+}
+
+fn spec(path: String, template: &'static str, title: String, section: &'static str, view: impl Serialize) -> PageSpec {
+    PageSpec {
+        path,
+        template,
+        title,
+        section,
+        view: serde_json::to_value(view).unwrap_or(serde_json::Value::Null),
+    }
+}
+
+fn home(model: &Model, cov: &Coverage) -> PageSpec {
+    #[derive(Serialize)]
+    struct Home {
+        in_scope: Vec<FwCard>,
+        evidence_total: usize,
+        evidence_fresh: usize,
+        evidence_due_soon: usize,
+        evidence_stale: usize,
+        documents_total: usize,
+        documents_overdue: usize,
+        documents_due_soon: usize,
+        overdue_reviews: Vec<ItemLink>,
+        stale_evidence: Vec<ItemLink>,
+        due_soon: Vec<ItemLink>,
+        reused: Vec<EvidenceRow>,
+        other_frameworks: usize,
+    }
+    let docs: Vec<ItemLink> = model.documents.iter().map(|d| doc_link(model, d)).collect();
+    let evs: Vec<ItemLink> = model.evidence.iter().map(|e| ev_link(model, e)).collect();
+    let count = |v: &[ItemLink], f: Freshness| v.iter().filter(|i| i.freshness == f).count();
+    let mut due_soon: Vec<ItemLink> = docs
+        .iter()
+        .chain(evs.iter())
+        .filter(|i| i.freshness == Freshness::DueSoon)
+        .cloned()
+        .collect();
+    due_soon.sort_by(|a, b| a.date.cmp(&b.date));
+    let mut overdue: Vec<ItemLink> = docs.iter().filter(|i| i.freshness == Freshness::Stale).cloned().collect();
+    overdue.sort_by(|a, b| a.date.cmp(&b.date));
+    let mut stale: Vec<ItemLink> = evs.iter().filter(|i| i.freshness == Freshness::Stale).cloned().collect();
+    stale.sort_by(|a, b| a.date.cmp(&b.date));
+    let mut reused: Vec<EvidenceRow> = model.evidence.iter().map(|e| evidence_row(model, cov, e)).collect();
+    reused.sort_by(|a, b| b.frameworks.len().cmp(&a.frameworks.len()).then(b.controls.cmp(&a.controls)).then(a.id.cmp(&b.id)));
+    reused.truncate(5);
+    let in_scope: Vec<FwCard> = (0..model.frameworks.len())
+        .filter(|&i| model.frameworks[i].in_scope)
+        .map(|i| fw_card(model, cov, i))
+        .collect();
+    let other_frameworks = model.frameworks.len() - in_scope.len();
+    let view = Home {
+        in_scope,
+        evidence_total: evs.len(),
+        evidence_fresh: count(&evs, Freshness::Fresh),
+        evidence_due_soon: count(&evs, Freshness::DueSoon),
+        evidence_stale: count(&evs, Freshness::Stale),
+        documents_total: docs.len(),
+        documents_overdue: count(&docs, Freshness::Stale),
+        documents_due_soon: count(&docs, Freshness::DueSoon),
+        overdue_reviews: overdue,
+        stale_evidence: stale,
+        due_soon,
+        reused,
+        other_frameworks,
+    };
+    spec("index.html".into(), "index.html", model.config.title.clone(), "home", view)
+}
+
+fn frameworks_index(model: &Model, cov: &Coverage) -> PageSpec {
+    #[derive(Serialize)]
+    struct V {
+        frameworks: Vec<FwCard>,
+    }
+    let frameworks = (0..model.frameworks.len()).map(|i| fw_card(model, cov, i)).collect();
+    spec("frameworks/index.html".into(), "frameworks.html", "Frameworks".into(), "frameworks", V { frameworks })
+}
+
+#[derive(Serialize)]
+struct ControlRow {
+    link: ControlLink,
+    new: bool,
+    spec_type: Option<&'static str>,
+    counted: bool,
+    direct: Vec<ItemLink>,
+    inherited: usize,
+    partial: usize,
+    fresh_evidence: bool,
+    any_evidence: bool,
+}
+
+fn framework_page(model: &Model, cov: &Coverage, pairs: &[Pair], fi: usize) -> PageSpec {
+    #[derive(Serialize)]
+    struct Group {
+        id: String,
+        title: String,
+        counted: bool,
+        controls: usize,
+        covered: usize,
+        rows: Vec<ControlRow>,
+    }
+    #[derive(Serialize)]
+    struct V {
+        card: FwCard,
+        publisher: Option<String>,
+        counts: Option<String>,
+        sources: Vec<crate::model::Source>,
+        groups: Vec<Group>,
+        overlaps: Vec<OverlapCell>,
+    }
+    let f = &model.frameworks[fi];
+    let groups = f
+        .catalog
+        .groups
+        .iter()
+        .map(|g| {
+            let rows: Vec<ControlRow> = f
+                .catalog
+                .controls
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.group == g.id)
+                .map(|(ci, c)| {
+                    let k = ControlKey { fw: fi, ctl: ci };
+                    let cc = cov.of(k);
+                    ControlRow {
+                        link: control_link(model, cov, k),
+                        new: c.new,
+                        spec_type: c.spec_type.map(|t| match t {
+                            crate::model::SpecType::Required => "required",
+                            crate::model::SpecType::Addressable => "addressable",
+                        }),
+                        counted: g.counted,
+                        direct: cc.direct.iter().map(|&i| item_link(model, i)).collect(),
+                        inherited: cc.inherited.len(),
+                        partial: cc.partial.len(),
+                        fresh_evidence: cc.fresh_evidence,
+                        any_evidence: cc.any_evidence,
+                    }
+                })
+                .collect();
+            let covered = rows
+                .iter()
+                .filter(|r| matches!(r.link.status, Status::Covered | Status::Inherited))
+                .count();
+            Group {
+                id: g.id.clone(),
+                title: g.title.clone(),
+                counted: g.counted,
+                controls: rows.len(),
+                covered,
+                rows,
+            }
+        })
+        .collect();
+    let view = V {
+        card: fw_card(model, cov, fi),
+        publisher: f.catalog.publisher.clone(),
+        counts: f.catalog.counts.clone(),
+        sources: f.catalog.sources.clone(),
+        groups,
+        overlaps: pairs.iter().filter(|p| p.from == fi).map(|p| overlap_cell(model, p)).collect(),
+    };
+    let title = format!("{} {}", f.catalog.title, f.catalog.edition);
+    spec(fw_url(f.slug()), "framework.html", title, "frameworks", view)
+}
+
+#[derive(Serialize)]
+struct RelatedRow {
+    control: ControlLink,
+    relationship: &'static str,
+    phrase: &'static str,
+    full: bool,
+    crosswalk: String,
+    source: Option<String>,
+    note: Option<String>,
+}
+
+fn control_page(model: &Model, cov: &Coverage, k: ControlKey) -> PageSpec {
+    #[derive(Serialize)]
+    struct FwRelated {
+        slug: String,
+        title: String,
+        rows: Vec<RelatedRow>,
+    }
+    #[derive(Serialize)]
+    struct V {
+        link: ControlLink,
+        framework_title: String,
+        framework_url: String,
+        edition: String,
+        group: String,
+        summary: Option<String>,
+        new: bool,
+        spec_type: Option<&'static str>,
+        parent: Option<ControlLink>,
+        direct: Vec<ItemLink>,
+        inherited: Vec<Via>,
+        partial: Vec<Via>,
+        related: Vec<FwRelated>,
+        fresh_evidence: bool,
+        any_evidence: bool,
+    }
+    let f = &model.frameworks[k.fw];
+    let c = &f.catalog.controls[k.ctl];
+    let cc = cov.of(k);
+    let mut by_fw: BTreeMap<usize, Vec<RelatedRow>> = BTreeMap::new();
+    for r in model.relations_of(k) {
+        let x = &model.crosswalks[r.crosswalk];
+        let m = &x.mappings[r.mapping];
+        let source_id = m.source.clone().or_else(|| x.sources.first().map(|s| s.id.clone()));
+        let source = source_id.and_then(|id| x.sources.iter().find(|s| s.id == id)).map(|s| s.title.clone());
+        by_fw.entry(r.other.fw).or_default().push(RelatedRow {
+            control: control_link(model, cov, r.other),
+            relationship: r.rel.as_str(),
+            phrase: r.rel.phrase(),
+            full: r.rel.inverse().is_full(),
+            crosswalk: format!("{}__{}", x.from, x.to),
+            source,
+            note: m.note.clone(),
+        });
+    }
+    let related = by_fw
+        .into_iter()
+        .map(|(fw, rows)| FwRelated {
+            slug: model.frameworks[fw].slug().to_string(),
+            title: model.frameworks[fw].catalog.title.clone(),
+            rows,
+        })
+        .collect();
+    let group = f
+        .catalog
+        .groups
+        .iter()
+        .find(|g| g.id == c.group)
+        .map(|g| format!("{} {}", g.id, g.title))
+        .unwrap_or_else(|| c.group.clone());
+    let via = |list: &[(Item, ControlKey)]| -> Vec<Via> {
+        list.iter()
+            .map(|&(i, via)| Via {
+                item: item_link(model, i),
+                via: control_link(model, cov, via),
+            })
+            .collect()
+    };
+    let parent = c
+        .parent
+        .as_ref()
+        .and_then(|p| f.control(p))
+        .map(|pi| control_link(model, cov, ControlKey { fw: k.fw, ctl: pi }));
+    let view = V {
+        link: control_link(model, cov, k),
+        framework_title: f.catalog.title.clone(),
+        framework_url: fw_url(f.slug()),
+        edition: f.catalog.edition.clone(),
+        group,
+        summary: c.summary.clone(),
+        new: c.new,
+        spec_type: c.spec_type.map(|t| match t {
+            crate::model::SpecType::Required => "required",
+            crate::model::SpecType::Addressable => "addressable",
+        }),
+        parent,
+        direct: cc.direct.iter().map(|&i| item_link(model, i)).collect(),
+        inherited: via(&cc.inherited),
+        partial: via(&cc.partial),
+        related,
+        fresh_evidence: cc.fresh_evidence,
+        any_evidence: cc.any_evidence,
+    };
+    let title = format!("{}:{} {}", f.slug(), c.id, c.title);
+    spec(control_url(model, k), "control.html", title, "frameworks", view)
+}
+
+/// Controls an item names, grouped by framework, for document and evidence pages.
+#[derive(Serialize)]
+struct ControlsByFramework {
+    slug: String,
+    title: String,
+    direct: Vec<ControlLink>,
+    /// Controls of this framework fully met through a crosswalk from a named control.
+    inherited: Vec<ControlLink>,
+    /// Controls only partly related.
+    related: usize,
+}
+
+fn controls_by_framework(model: &Model, cov: &Coverage, named: &[ControlKey]) -> Vec<ControlsByFramework> {
+    let mut direct: BTreeMap<usize, Vec<ControlKey>> = BTreeMap::new();
+    let mut inherited: BTreeMap<usize, Vec<ControlKey>> = BTreeMap::new();
+    let mut related: BTreeMap<usize, Vec<ControlKey>> = BTreeMap::new();
+    for &k in named {
+        direct.entry(k.fw).or_default().push(k);
+    }
+    for &k in named {
+        for r in model.relations_of(k) {
+            if named.contains(&r.other) {
+                continue;
+            }
+            let target = if r.rel.inverse().is_full() { &mut inherited } else { &mut related };
+            let v = target.entry(r.other.fw).or_default();
+            if !v.contains(&r.other) {
+                v.push(r.other);
+            }
+        }
+    }
+    // A control inherited in full is not also listed as partly related.
+    for (fw, inh) in &inherited {
+        if let Some(rel) = related.get_mut(fw) {
+            rel.retain(|k| !inh.contains(k));
+        }
+    }
+    let fws: std::collections::BTreeSet<usize> = direct.keys().chain(inherited.keys()).chain(related.keys()).copied().collect();
+    fws.into_iter()
+        .map(|fw| {
+            let mut d = direct.remove(&fw).unwrap_or_default();
+            let mut i = inherited.remove(&fw).unwrap_or_default();
+            d.sort();
+            i.sort();
+            ControlsByFramework {
+                slug: model.frameworks[fw].slug().to_string(),
+                title: model.frameworks[fw].catalog.title.clone(),
+                direct: d.into_iter().map(|k| control_link(model, cov, k)).collect(),
+                inherited: i.into_iter().map(|k| control_link(model, cov, k)).collect(),
+                related: related.get(&fw).map_or(0, Vec::len),
+            }
+        })
+        .collect()
+}
+
+fn documents_index(model: &Model) -> PageSpec {
+    #[derive(Serialize)]
+    struct Kind {
+        title: &'static str,
+        rows: Vec<DocRow>,
+    }
+    #[derive(Serialize)]
+    struct DocRow {
+        link: ItemLink,
+        owner: String,
+        version: String,
+        approved: String,
+        summary: Option<String>,
+        controls: usize,
+    }
+    #[derive(Serialize)]
+    struct V {
+        kinds: Vec<Kind>,
+    }
+    let kinds = DocKind::ALL
+        .iter()
+        .map(|&kind| Kind {
+            title: kind.plural(),
+            rows: model
+                .documents
+                .iter()
+                .filter(|d| d.doc.kind == kind)
+                .map(|d| DocRow {
+                    link: doc_link(model, d),
+                    owner: d.doc.meta.owner.clone(),
+                    version: d.doc.meta.version.clone(),
+                    approved: d.doc.meta.approved.to_string(),
+                    summary: d.doc.meta.summary.clone(),
+                    controls: d.controls.len(),
+                })
+                .collect(),
+        })
+        .filter(|k| !k.rows.is_empty())
+        .collect();
+    spec("documents/index.html".into(), "documents.html", "Policies and documents".into(), "documents", V { kinds })
+}
+
+fn document_page(model: &Model, cov: &Coverage, d: &ResolvedDocument) -> PageSpec {
+    #[derive(Serialize)]
+    struct V {
+        link: ItemLink,
+        kind: &'static str,
+        owner: String,
+        version: String,
+        approved: String,
+        review_every: Option<String>,
+        next_review: String,
+        summary: Option<String>,
+        source_path: String,
+        frameworks: Vec<ControlsByFramework>,
+    }
+    let m = &d.doc.meta;
+    let view = V {
+        link: doc_link(model, d),
+        kind: d.doc.kind.singular(),
+        owner: m.owner.clone(),
+        version: m.version.clone(),
+        approved: m.approved.to_string(),
+        review_every: m.review_every.map(|p| p.to_string()),
+        next_review: next_review(m).to_string(),
+        summary: m.summary.clone(),
+        source_path: crate::diagnostic::display_path(&d.doc.path),
+        frameworks: controls_by_framework(model, cov, &d.controls),
+    };
+    spec(doc_url(d), "document.html", m.title.clone(), "documents", view)
+}
+
+#[derive(Serialize)]
+struct EvidenceRow {
+    link: ItemLink,
+    id: String,
+    owner: String,
+    collected: String,
+    expires: String,
+    frameworks: Vec<String>,
+    controls: usize,
+    direct: usize,
+}
+
+fn evidence_row(model: &Model, cov: &Coverage, e: &ResolvedEvidence) -> EvidenceRow {
+    let by = controls_by_framework(model, cov, &e.controls);
+    let frameworks: Vec<String> = by
+        .iter()
+        .filter(|f| !f.direct.is_empty() || !f.inherited.is_empty())
+        .map(|f| f.slug.clone())
+        .collect();
+    let controls = by.iter().map(|f| f.direct.len() + f.inherited.len()).sum();
+    EvidenceRow {
+        link: ev_link(model, e),
+        id: e.ev.meta.id.clone(),
+        owner: e.ev.meta.owner.clone(),
+        collected: e.ev.meta.collected.to_string(),
+        expires: evidence_expiry(&e.ev.meta).to_string(),
+        frameworks,
+        controls,
+        direct: e.controls.len(),
+    }
+}
+
+fn evidence_index(model: &Model, cov: &Coverage) -> PageSpec {
+    #[derive(Serialize)]
+    struct V {
+        rows: Vec<EvidenceRow>,
+        frameworks: Vec<String>,
+        multi_framework: usize,
+    }
+    let rows: Vec<EvidenceRow> = model.evidence.iter().map(|e| evidence_row(model, cov, e)).collect();
+    let multi_framework = rows.iter().filter(|r| r.frameworks.len() >= 2).count();
+    let frameworks = model.frameworks.iter().map(|f| f.slug().to_string()).collect();
+    spec("evidence/index.html".into(), "evidence_list.html", "Evidence library".into(), "evidence", V { rows, frameworks, multi_framework })
+}
+
+fn evidence_page(model: &Model, cov: &Coverage, e: &ResolvedEvidence) -> PageSpec {
+    #[derive(Serialize)]
+    struct V {
+        link: ItemLink,
+        owner: String,
+        collected: String,
+        expires: String,
+        valid_for: Option<String>,
+        description: Option<String>,
+        source_path: String,
+        file_url: Option<String>,
+        file_name: Option<String>,
+        size: Option<u64>,
+        sha256: Option<String>,
+        url: Option<String>,
+        frameworks: Vec<ControlsByFramework>,
+    }
+    let m = &e.ev.meta;
+    let view = V {
+        link: ev_link(model, e),
+        owner: m.owner.clone(),
+        collected: m.collected.to_string(),
+        expires: evidence_expiry(m).to_string(),
+        valid_for: m.valid_for.map(|p| p.to_string()),
+        description: m.description.clone(),
+        source_path: crate::diagnostic::display_path(&e.ev.path),
+        file_url: artifact_url(e),
+        file_name: e.artifact.as_ref().map(|a| a.file_name.clone()),
+        size: e.artifact.as_ref().map(|a| a.size),
+        sha256: e.artifact.as_ref().map(|a| a.sha256.clone()),
+        url: m.url.clone(),
+        frameworks: controls_by_framework(model, cov, &e.controls),
+    };
+    spec(evidence_url(e), "evidence.html", m.title.clone(), "evidence", view)
+}
+
+#[derive(Serialize)]
+struct OverlapCell {
+    from: String,
+    to: String,
+    url: String,
+    full: String,
+    partial: String,
+    weighted: String,
+    /// 0-10, for the heat map's colour class.
+    heat: i64,
+    derived: bool,
+}
+
+fn overlap_cell(model: &Model, p: &Pair) -> OverlapCell {
+    OverlapCell {
+        from: model.frameworks[p.from].slug().to_string(),
+        to: model.frameworks[p.to].slug().to_string(),
+        url: pair_url(model, p.from, p.to),
+        full: pct(p.full_ratio()),
+        partial: pct(p.partial_ratio()),
+        weighted: pct(p.weighted()),
+        heat: (p.weighted() * 10.0).round() as i64,
+        derived: p.derived,
+    }
+}
+
+fn overlap_index(model: &Model, pairs: &[Pair]) -> PageSpec {
+    #[derive(Serialize)]
+    struct Row {
+        slug: String,
+        title: String,
+        cells: Vec<Option<OverlapCell>>,
+    }
+    #[derive(Serialize)]
+    struct V {
+        columns: Vec<String>,
+        rows: Vec<Row>,
+    }
+    let n = model.frameworks.len();
+    let rows = (0..n)
+        .map(|a| Row {
+            slug: model.frameworks[a].slug().to_string(),
+            title: model.frameworks[a].catalog.title.clone(),
+            cells: (0..n)
+                .map(|b| pairs.iter().find(|p| p.from == a && p.to == b).map(|p| overlap_cell(model, p)))
+                .collect(),
+        })
+        .collect();
+    let columns = model.frameworks.iter().map(|f| f.slug().to_string()).collect();
+    spec("overlap/index.html".into(), "overlap.html", "Framework overlap".into(), "overlap", V { columns, rows })
+}
+
+fn pair_page(model: &Model, cov: &Coverage, p: &Pair) -> PageSpec {
+    #[derive(Serialize)]
+    struct LinkRow {
+        to: ControlLink,
+        relationship: &'static str,
+        phrase: &'static str,
+        full: bool,
+        via: Option<ControlLink>,
+    }
+    #[derive(Serialize)]
+    struct Row {
+        control: ControlLink,
+        links: Vec<LinkRow>,
+        full: bool,
+    }
+    #[derive(Serialize)]
+    struct V {
+        cell: OverlapCell,
+        from_title: String,
+        to_title: String,
+        controls: usize,
+        full_count: usize,
+        partial_count: usize,
+        mapped: Vec<Row>,
+        unmapped: Vec<ControlLink>,
+        hub: Option<String>,
+    }
+    let mut mapped = Vec::new();
+    let mut unmapped = Vec::new();
+    for (ci, links) in &p.rows {
+        let k = ControlKey { fw: p.from, ctl: *ci };
+        if links.is_empty() {
+            unmapped.push(control_link(model, cov, k));
+        } else {
+            mapped.push(Row {
+                control: control_link(model, cov, k),
+                full: links.iter().any(|l| l.rel.is_full()),
+                links: links
+                    .iter()
+                    .map(|l| LinkRow {
+                        to: control_link(model, cov, l.to),
+                        relationship: l.rel.as_str(),
+                        phrase: l.rel.phrase(),
+                        full: l.rel.is_full(),
+                        via: l.via.map(|v| control_link(model, cov, v)),
+                    })
+                    .collect(),
+            });
+        }
+    }
+    let view = V {
+        cell: overlap_cell(model, p),
+        from_title: model.frameworks[p.from].catalog.title.clone(),
+        to_title: model.frameworks[p.to].catalog.title.clone(),
+        controls: p.controls,
+        full_count: p.full,
+        partial_count: p.partial,
+        mapped,
+        unmapped,
+        hub: model.hub.map(|h| model.frameworks[h].slug().to_string()),
+    };
+    let title = format!(
+        "{} → {}",
+        model.frameworks[p.from].slug(),
+        model.frameworks[p.to].slug()
+    );
+    spec(pair_url(model, p.from, p.to), "overlap_pair.html", title, "overlap", view)
+}
+
+#[derive(Serialize)]
+pub struct LegendEntry {
+    pub name: &'static str,
+    pub meaning: &'static str,
+}
+
+/// The four relationships, explained once for every page that shows them.
+pub fn relationship_legend() -> Vec<LegendEntry> {
+    use Relationship::*;
+    [
+        (Equal, "both controls ask for the same thing"),
+        (SubsetOf, "meeting the other control fully meets this one"),
+        (SupersetOf, "this control asks for more than the other"),
+        (Intersects, "they share some requirements; each has some the other lacks"),
+    ]
+    .into_iter()
+    .map(|(r, meaning)| LegendEntry { name: r.as_str(), meaning })
+    .collect()
+}

@@ -1,0 +1,82 @@
+//! All YAML parsing goes through this module, so the parser (serde_yaml, archived upstream) can be
+//! swapped for a maintained fork in one place. Errors come back as diagnostics positioned in the
+//! whole file, not just in the YAML fragment (front matter starts below its `---` line).
+
+use crate::diagnostic::{Diagnostic, Pos};
+use serde::de::DeserializeOwned;
+use std::path::Path;
+
+/// Larger YAML files are refused before parsing: no real catalog, record or config comes close,
+/// and it bounds the memory a hostile file can take.
+pub const MAX_YAML_BYTES: usize = 16 * 1024 * 1024;
+
+/// Parses `text`, which starts at line `first_line` (1-based) of the file at `path`.
+pub fn parse<T: DeserializeOwned>(text: &str, path: &Path, first_line: usize) -> Result<T, Diagnostic> {
+    if text.len() > MAX_YAML_BYTES {
+        return Err(Diagnostic::error(
+            path,
+            format!(
+                "YAML block is {} bytes, over the limit of {} bytes",
+                text.len(),
+                MAX_YAML_BYTES
+            ),
+        ));
+    }
+    serde_yaml::from_str(text).map_err(|e| to_diagnostic(&e, path, first_line))
+}
+
+fn to_diagnostic(e: &serde_yaml::Error, path: &Path, first_line: usize) -> Diagnostic {
+    let full = e.to_string();
+    let pos = e.location().map(|l| Pos {
+        line: l.line() + first_line - 1,
+        column: l.column(),
+    });
+    // serde_yaml appends " at line L column C" (relative to the fragment); the diagnostic carries
+    // the position itself, corrected for where the fragment starts.
+    let mut message = match e.location() {
+        Some(l) => {
+            let suffix = format!(" at line {} column {}", l.line(), l.column());
+            full.strip_suffix(&suffix).unwrap_or(&full).to_string()
+        }
+        None => full,
+    };
+    if message.contains("repetition limit exceeded") {
+        message = "too many alias expansions: refusing a YAML alias bomb".to_string();
+    } else if message.contains("recursion limit exceeded") {
+        message = "YAML nested too deeply (recursion limit exceeded)".to_string();
+    }
+    Diagnostic::error(path, format!("invalid YAML: {message}")).at(pos)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Rec {
+        #[allow(dead_code)]
+        id: String,
+    }
+
+    #[test]
+    fn positions_are_relative_to_the_file() {
+        let err = parse::<Rec>("id: a\nidd: b\n", Path::new("f.md"), 2).unwrap_err();
+        assert_eq!((err.line, err.column), (Some(3), Some(1)));
+        assert!(err.message.contains("unknown field `idd`"), "{}", err.message);
+        assert!(!err.message.contains(" at line "), "{}", err.message);
+    }
+
+    #[test]
+    fn alias_bombs_are_refused() {
+        let mut bomb = String::from("a: &a [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]\n");
+        let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+        for w in names.windows(2) {
+            let (p, n) = (w[0], w[1]);
+            bomb.push_str(&format!("{n}: &{n} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n"));
+        }
+        let err = parse::<serde_yaml::Value>(&bomb, Path::new("bomb.yaml"), 1).unwrap_err();
+        assert!(err.message.contains("alias bomb"), "{}", err.message);
+    }
+}

@@ -1,0 +1,56 @@
+// crosswalk portal: table sorting and filtering. No dependencies, no network.
+(function () {
+  "use strict";
+  function cellValue(row, i, kind) {
+    var cell = row.cells[i];
+    if (!cell) return "";
+    var v = cell.getAttribute("data-value");
+    if (v === null) v = cell.textContent.trim();
+    return kind === "num" ? parseFloat(v) || 0 : v.toLowerCase();
+  }
+  document.querySelectorAll("table.sortable").forEach(function (table) {
+    table.querySelectorAll("th[data-sort]").forEach(function (th, i) {
+      var asc = true;
+      th.addEventListener("click", function () {
+        var kind = th.getAttribute("data-sort");
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) {
+          var x = cellValue(a, i, kind), y = cellValue(b, i, kind);
+          return (x < y ? -1 : x > y ? 1 : 0) * (asc ? 1 : -1);
+        });
+        asc = !asc;
+        rows.forEach(function (r) { body.appendChild(r); });
+      });
+    });
+  });
+  // Evidence library filters: free text, framework served, freshness.
+  var table = document.querySelector("table[data-filterable]");
+  if (table) {
+    var text = document.querySelector("[data-filter-text]");
+    var fw = document.querySelector("[data-filter-framework]");
+    var fresh = document.querySelector("[data-filter-fresh]");
+    var apply = function () {
+      var q = text ? text.value.trim().toLowerCase() : "";
+      var f = fw ? fw.value : "";
+      var s = fresh ? fresh.value : "";
+      Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+        var ok = (!q || row.textContent.toLowerCase().indexOf(q) >= 0) &&
+          (!f || (row.getAttribute("data-frameworks") || "").indexOf(" " + f + " ") >= 0) &&
+          (!s || row.getAttribute("data-fresh") === s);
+        row.hidden = !ok;
+      });
+    };
+    [text, fw, fresh].forEach(function (el) { if (el) el.addEventListener("input", apply); });
+  }
+  // Framework pages: show controls by status.
+  var status = document.querySelector("[data-filter-status]");
+  if (status) {
+    status.addEventListener("input", function () {
+      var v = status.value;
+      document.querySelectorAll("table[data-controls] tbody tr").forEach(function (row) {
+        row.hidden = !!v && row.getAttribute("data-status") !== v;
+      });
+    });
+  }
+})();
