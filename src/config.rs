@@ -53,6 +53,20 @@ fn default_theme() -> String {
 }
 
 impl Config {
+    /// The configuration of a folder without `crosswalk.yaml`: no content, every built-in framework.
+    pub fn empty() -> Config {
+        Config {
+            title: "crosswalk".into(),
+            organisation: None,
+            frameworks: Vec::new(),
+            output: default_output(),
+            due_soon: default_window(),
+            default_profile: default_profile(),
+            theme: default_theme(),
+            source: String::new(),
+        }
+    }
+
     /// Reads `crosswalk.yaml` from `root`.
     pub fn load(root: &Path) -> Result<Config, Diagnostic> {
         let path = root.join(CONFIG_FILE);

@@ -172,6 +172,12 @@ pub fn evidence_freshness(model: &Model) -> Vec<Freshness> {
     model
         .evidence
         .iter()
-        .map(|e| Freshness::of(evidence_expiry(&e.ev.meta), model.today, model.config.due_soon))
+        .map(|e| {
+            Freshness::of(
+                evidence_expiry(&e.ev.meta),
+                model.today,
+                model.config.due_soon,
+            )
+        })
         .collect()
 }

@@ -18,7 +18,7 @@ impl Freshness {
     pub fn of(deadline: Date, today: Date, window: Period) -> Freshness {
         if deadline < today {
             Freshness::Stale
-        } else if deadline <= today.add(window) {
+        } else if deadline <= today.plus(window) {
             Freshness::DueSoon
         } else {
             Freshness::Fresh
@@ -30,7 +30,7 @@ impl Freshness {
 pub fn evidence_expiry(meta: &EvidenceMeta) -> Date {
     match (meta.expires, meta.valid_for) {
         (Some(d), _) => d,
-        (None, Some(p)) => meta.collected.add(p),
+        (None, Some(p)) => meta.collected.plus(p),
         // Loading refuses a record with neither; treat as expired on collection if one slips by.
         (None, None) => meta.collected,
     }
@@ -40,7 +40,7 @@ pub fn evidence_expiry(meta: &EvidenceMeta) -> Date {
 pub fn next_review(meta: &DocumentMeta) -> Date {
     match (meta.next_review, meta.review_every) {
         (Some(d), _) => d,
-        (None, Some(p)) => meta.approved.add(p),
+        (None, Some(p)) => meta.approved.plus(p),
         (None, None) => meta.approved,
     }
 }
@@ -53,9 +53,18 @@ mod tests {
     fn windows() {
         let today = Date::parse("2026-11-23").unwrap();
         let w = Period::parse("30 days").unwrap();
-        assert_eq!(Freshness::of(Date::parse("2026-11-22").unwrap(), today, w), Freshness::Stale);
+        assert_eq!(
+            Freshness::of(Date::parse("2026-11-22").unwrap(), today, w),
+            Freshness::Stale
+        );
         assert_eq!(Freshness::of(today, today, w), Freshness::DueSoon);
-        assert_eq!(Freshness::of(Date::parse("2026-12-23").unwrap(), today, w), Freshness::DueSoon);
-        assert_eq!(Freshness::of(Date::parse("2026-12-24").unwrap(), today, w), Freshness::Fresh);
+        assert_eq!(
+            Freshness::of(Date::parse("2026-12-23").unwrap(), today, w),
+            Freshness::DueSoon
+        );
+        assert_eq!(
+            Freshness::of(Date::parse("2026-12-24").unwrap(), today, w),
+            Freshness::Fresh
+        );
     }
 }

@@ -97,7 +97,10 @@ pub fn scaffold(dir: &Path) -> Result<(), Diagnostic> {
             .next()
             .is_none();
         if !empty {
-            return Err(Diagnostic::error(dir, "folder exists and is not empty: refusing to write into it"));
+            return Err(Diagnostic::error(
+                dir,
+                "folder exists and is not empty: refusing to write into it",
+            ));
         }
     }
     let today = crate::site::default_today()?.to_string();
@@ -106,13 +109,17 @@ pub fn scaffold(dir: &Path) -> Result<(), Diagnostic> {
         ("content/policies/information-security.md", POLICY_ISP),
         ("content/policies/access-control.md", POLICY_ACCESS),
         ("content/evidence/records.yaml", EVIDENCE),
-        ("content/evidence/files/access-review.csv", ACCESS_REVIEW_CSV),
+        (
+            "content/evidence/files/access-review.csv",
+            ACCESS_REVIEW_CSV,
+        ),
         (".gitignore", "/public/\n"),
     ];
     for (rel, text) in files {
         let path = dir.join(rel);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| Diagnostic::error(parent, format!("cannot create: {e}")))?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| Diagnostic::error(parent, format!("cannot create: {e}")))?;
         }
         std::fs::write(&path, text.replace("{TODAY}", &today))
             .map_err(|e| Diagnostic::error(&path, format!("cannot write: {e}")))?;

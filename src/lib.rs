@@ -19,6 +19,7 @@ pub mod load;
 pub mod model;
 pub mod overlap;
 pub mod render;
+pub mod report;
 pub mod resolve;
 pub mod site;
 pub mod view;

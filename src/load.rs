@@ -3,9 +3,7 @@
 
 use crate::diagnostic::{Diagnostic, Pos};
 use crate::embedded;
-use crate::model::{
-    Catalog, Crosswalk, DocKind, Document, DocumentMeta, Evidence, EvidenceMeta,
-};
+use crate::model::{Catalog, Crosswalk, DocKind, Document, DocumentMeta, Evidence, EvidenceMeta};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::io::Read;
@@ -42,7 +40,10 @@ pub fn load(root: &Path) -> (Loaded, Vec<Diagnostic>) {
     let canonical_root = match root.canonicalize() {
         Ok(r) => r,
         Err(e) => {
-            diags.push(Diagnostic::error(root, format!("cannot open site folder: {e}")));
+            diags.push(Diagnostic::error(
+                root,
+                format!("cannot open site folder: {e}"),
+            ));
             return (Loaded::default(), diags);
         }
     };
@@ -60,7 +61,10 @@ pub fn load(root: &Path) -> (Loaded, Vec<Diagnostic>) {
 
     let doc_results: Vec<Result<Document, Diagnostic>> = doc_files
         .par_iter()
-        .map(|(kind, rel)| read_site_file(root, &canonical_root, rel).and_then(|text| parse_document(*kind, rel, &text)))
+        .map(|(kind, rel)| {
+            read_site_file(root, &canonical_root, rel)
+                .and_then(|text| parse_document(*kind, rel, &text))
+        })
         .collect();
     let mut loaded = Loaded::default();
     for r in doc_results {
@@ -72,7 +76,9 @@ pub fn load(root: &Path) -> (Loaded, Vec<Diagnostic>) {
 
     let ev_results: Vec<Result<Vec<Evidence>, Diagnostic>> = evidence_files
         .par_iter()
-        .map(|rel| read_site_file(root, &canonical_root, rel).and_then(|text| parse_evidence(rel, &text)))
+        .map(|rel| {
+            read_site_file(root, &canonical_root, rel).and_then(|text| parse_evidence(rel, &text))
+        })
         .collect();
     for r in ev_results {
         match r {
@@ -110,12 +116,21 @@ pub fn load(root: &Path) -> (Loaded, Vec<Diagnostic>) {
 
 /// Files with one of `exts` under `dir`, as paths relative to `root`, sorted. A missing folder
 /// is simply empty.
-fn walk(dir: &Path, max_depth: usize, exts: &[&str], diags: &mut Vec<Diagnostic>, root: &Path) -> Vec<PathBuf> {
+fn walk(
+    dir: &Path,
+    max_depth: usize,
+    exts: &[&str],
+    diags: &mut Vec<Diagnostic>,
+    root: &Path,
+) -> Vec<PathBuf> {
     if !dir.exists() {
         return Vec::new();
     }
     let mut out = Vec::new();
-    for entry in walkdir::WalkDir::new(dir).max_depth(max_depth).sort_by_file_name() {
+    for entry in walkdir::WalkDir::new(dir)
+        .max_depth(max_depth)
+        .sort_by_file_name()
+    {
         match entry {
             Ok(e) => {
                 let name = e.file_name().to_string_lossy();
@@ -129,13 +144,22 @@ fn walk(dir: &Path, max_depth: usize, exts: &[&str], diags: &mut Vec<Diagnostic>
                     .and_then(|x| x.to_str())
                     .is_some_and(|x| exts.contains(&x));
                 if is_file && ext_ok {
-                    let rel = e.path().strip_prefix(root).unwrap_or(e.path()).to_path_buf();
+                    let rel = e
+                        .path()
+                        .strip_prefix(root)
+                        .unwrap_or(e.path())
+                        .to_path_buf();
                     out.push(rel);
                 }
             }
             Err(e) => {
-                let p = e.path().map(|p| p.strip_prefix(root).unwrap_or(p).to_path_buf());
-                diags.push(Diagnostic::error(p.unwrap_or_else(|| dir.to_path_buf()), format!("cannot read folder: {e}")));
+                let p = e
+                    .path()
+                    .map(|p| p.strip_prefix(root).unwrap_or(p).to_path_buf());
+                diags.push(Diagnostic::error(
+                    p.unwrap_or_else(|| dir.to_path_buf()),
+                    format!("cannot read folder: {e}"),
+                ));
             }
         }
     }
@@ -152,15 +176,21 @@ fn read_site_file(root: &Path, canonical_root: &Path, rel: &Path) -> Result<Stri
     if !real.starts_with(canonical_root) {
         return Err(Diagnostic::error(
             rel,
-            format!("resolves to {}, outside the site: refusing to read it", real.display()),
+            format!(
+                "resolves to {}, outside the site: refusing to read it",
+                real.display()
+            ),
         ));
     }
-    let file = std::fs::File::open(&real).map_err(|e| Diagnostic::error(rel, format!("cannot read: {e}")))?;
+    let file = std::fs::File::open(&real)
+        .map_err(|e| Diagnostic::error(rel, format!("cannot read: {e}")))?;
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
     if len > MAX_DOCUMENT_BYTES {
         return Err(Diagnostic::error(
             rel,
-            format!("file is {len} bytes, over the limit of {MAX_DOCUMENT_BYTES} bytes for a document or record"),
+            format!(
+                "file is {len} bytes, over the limit of {MAX_DOCUMENT_BYTES} bytes for a document or record"
+            ),
         ));
     }
     let mut bytes = Vec::with_capacity(len as usize);
@@ -202,12 +232,18 @@ pub struct Split<'a> {
 pub fn split_front_matter(text: &str) -> Result<Split<'_>, (String, Pos)> {
     let start = Pos { line: 1, column: 1 };
     if text.trim().is_empty() {
-        return Err(("empty file: a document starts with `---`, its front matter, then `---`".into(), start));
+        return Err((
+            "empty file: a document starts with `---`, its front matter, then `---`".into(),
+            start,
+        ));
     }
     let mut lines = text.split_inclusive('\n');
     let first = lines.next().unwrap_or("");
     if first.trim_end() != "---" {
-        return Err(("missing front matter: the file must start with a `---` line".into(), start));
+        return Err((
+            "missing front matter: the file must start with a `---` line".into(),
+            start,
+        ));
     }
     let yaml_start = first.len();
     let mut offset = yaml_start;
@@ -222,15 +258,21 @@ pub fn split_front_matter(text: &str) -> Result<Split<'_>, (String, Pos)> {
         }
         offset += line.len();
     }
-    Err(("unterminated front matter: no closing `---` line".into(), start))
+    Err((
+        "unterminated front matter: no closing `---` line".into(),
+        start,
+    ))
 }
 
 pub fn parse_document(kind: DocKind, rel: &Path, text: &str) -> Result<Document, Diagnostic> {
     let split = split_front_matter(text).map_err(|(m, p)| Diagnostic::error(rel, m).at(Some(p)))?;
     if split.yaml.trim().is_empty() {
-        return Err(Diagnostic::error(rel, "empty front matter: `id`, `title`, `owner` and more are required")
-            .at(Some(Pos { line: 1, column: 1 }))
-            .with_hint("see docs/content-format.md"));
+        return Err(Diagnostic::error(
+            rel,
+            "empty front matter: `id`, `title`, `owner` and more are required",
+        )
+        .at(Some(Pos { line: 1, column: 1 }))
+        .with_hint("see docs/content-format.md"));
     }
     let meta: DocumentMeta = crate::yaml::parse(split.yaml, rel, split.yaml_line)?;
     let at_key = |key: &str| {
@@ -241,12 +283,18 @@ pub fn parse_document(kind: DocKind, rel: &Path, text: &str) -> Result<Document,
     };
     match (&meta.review_every, &meta.next_review) {
         (Some(_), Some(_)) => {
-            return Err(Diagnostic::error(rel, "give `review_every` or `next_review`, not both").at(at_key("next_review")));
+            return Err(
+                Diagnostic::error(rel, "give `review_every` or `next_review`, not both")
+                    .at(at_key("next_review")),
+            );
         }
         (None, None) => {
-            return Err(Diagnostic::error(rel, "missing `review_every` (e.g. `12 months`) or `next_review` (a date)")
-                .at(Some(Pos { line: 1, column: 1 }))
-                .with_hint("every controlled document needs a review date (ISO 27001 7.5.2)"));
+            return Err(Diagnostic::error(
+                rel,
+                "missing `review_every` (e.g. `12 months`) or `next_review` (a date)",
+            )
+            .at(Some(Pos { line: 1, column: 1 }))
+            .with_hint("every controlled document needs a review date (ISO 27001 7.5.2)"));
         }
         _ => {}
     }
@@ -268,11 +316,17 @@ fn check_id(id: &str, rel: &Path, pos: Option<Pos>) -> Result<(), Diagnostic> {
     let ok = !id.is_empty()
         && id.len() <= 100
         && !id.starts_with('.')
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
     if ok {
         Ok(())
     } else {
-        Err(Diagnostic::error(rel, format!("invalid id `{id}`: use letters, digits, `-`, `_` and `.` (at most 100)")).at(pos))
+        Err(Diagnostic::error(
+            rel,
+            format!("invalid id `{id}`: use letters, digits, `-`, `_` and `.` (at most 100)"),
+        )
+        .at(pos))
     }
 }
 
@@ -291,7 +345,11 @@ pub fn parse_evidence(rel: &Path, text: &str) -> Result<Vec<Evidence>, Diagnosti
         .map(str::trim)
         .find(|l| !l.is_empty() && !l.starts_with('#') && *l != "---");
     let Some(first) = first else {
-        return Err(Diagnostic::error(rel, "empty evidence file: expected a record or a list of records").at(Some(start)));
+        return Err(Diagnostic::error(
+            rel,
+            "empty evidence file: expected a record or a list of records",
+        )
+        .at(Some(start)));
     };
     let metas: Vec<EvidenceMeta> = if first.starts_with('-') {
         crate::yaml::parse(text, rel, 1)?
@@ -299,7 +357,10 @@ pub fn parse_evidence(rel: &Path, text: &str) -> Result<Vec<Evidence>, Diagnosti
         vec![crate::yaml::parse(text, rel, 1)?]
     };
     if metas.is_empty() {
-        return Err(Diagnostic::error(rel, "empty list: expected at least one evidence record").at(Some(start)));
+        return Err(
+            Diagnostic::error(rel, "empty list: expected at least one evidence record")
+                .at(Some(start)),
+        );
     }
     let source: Arc<str> = Arc::from(text);
     let mut out = Vec::with_capacity(metas.len());
@@ -310,26 +371,57 @@ pub fn parse_evidence(rel: &Path, text: &str) -> Result<Vec<Evidence>, Diagnosti
         non_empty(&meta.owner, "owner", rel, pos)?;
         match (&meta.file, &meta.url) {
             (Some(_), Some(_)) => {
-                return Err(Diagnostic::error(rel, format!("evidence `{}` has both `file` and `url`: give one", meta.id)).at(pos));
+                return Err(Diagnostic::error(
+                    rel,
+                    format!("evidence `{}` has both `file` and `url`: give one", meta.id),
+                )
+                .at(pos));
             }
             (None, None) => {
-                return Err(Diagnostic::error(rel, format!("evidence `{}` needs `file` (a path in the site) or `url`", meta.id)).at(pos));
+                return Err(Diagnostic::error(
+                    rel,
+                    format!(
+                        "evidence `{}` needs `file` (a path in the site) or `url`",
+                        meta.id
+                    ),
+                )
+                .at(pos));
             }
             _ => {}
         }
         if let Some(url) = &meta.url
             && !(url.starts_with("https://") || url.starts_with("http://"))
         {
-            return Err(Diagnostic::error(rel, format!("evidence `{}`: `url` must start with https:// or http://", meta.id)).at(pos));
+            return Err(Diagnostic::error(
+                rel,
+                format!(
+                    "evidence `{}`: `url` must start with https:// or http://",
+                    meta.id
+                ),
+            )
+            .at(pos));
         }
         match (&meta.valid_for, &meta.expires) {
             (Some(_), Some(_)) => {
-                return Err(Diagnostic::error(rel, format!("evidence `{}` has both `valid_for` and `expires`: give one", meta.id)).at(pos));
+                return Err(Diagnostic::error(
+                    rel,
+                    format!(
+                        "evidence `{}` has both `valid_for` and `expires`: give one",
+                        meta.id
+                    ),
+                )
+                .at(pos));
             }
             (None, None) => {
-                return Err(Diagnostic::error(rel, format!("evidence `{}` needs `valid_for` (e.g. `12 months`) or `expires` (a date)", meta.id))
-                    .at(pos)
-                    .with_hint("auditors ask how long a piece of evidence stays valid"));
+                return Err(Diagnostic::error(
+                    rel,
+                    format!(
+                        "evidence `{}` needs `valid_for` (e.g. `12 months`) or `expires` (a date)",
+                        meta.id
+                    ),
+                )
+                .at(pos)
+                .with_hint("auditors ask how long a piece of evidence stays valid"));
             }
             _ => {}
         }
@@ -369,16 +461,27 @@ fn locate_artifact(canonical_root: &Path, ev: &Evidence) -> Result<Option<Artifa
     let err = |m: String| Diagnostic::error(&ev.path, m).at(pos);
     let given = Path::new(file);
     if given.is_absolute() {
-        return Err(err(format!("evidence `{}`: `file` must be relative to the site root, not absolute: {file}", ev.meta.id)));
+        return Err(err(format!(
+            "evidence `{}`: `file` must be relative to the site root, not absolute: {file}",
+            ev.meta.id
+        )));
     }
     let joined = canonical_root.join(given);
     let real = match joined.canonicalize() {
         Ok(r) => r,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(err(format!("evidence `{}`: file not found: {file}", ev.meta.id))
-                .with_hint("paths are relative to the site root, e.g. content/evidence/files/report.pdf"));
+            return Err(
+                err(format!("evidence `{}`: file not found: {file}", ev.meta.id)).with_hint(
+                    "paths are relative to the site root, e.g. content/evidence/files/report.pdf",
+                ),
+            );
         }
-        Err(e) => return Err(err(format!("evidence `{}`: cannot read {file}: {e}", ev.meta.id))),
+        Err(e) => {
+            return Err(err(format!(
+                "evidence `{}`: cannot read {file}: {e}",
+                ev.meta.id
+            )));
+        }
     };
     if !real.starts_with(canonical_root) {
         return Err(err(format!(
@@ -388,9 +491,17 @@ fn locate_artifact(canonical_root: &Path, ev: &Evidence) -> Result<Option<Artifa
         )));
     }
     if !real.is_file() {
-        return Err(err(format!("evidence `{}`: {file} is not a regular file", ev.meta.id)));
+        return Err(err(format!(
+            "evidence `{}`: {file} is not a regular file",
+            ev.meta.id
+        )));
     }
-    let (sha256, size) = hash_file(&real).map_err(|e| err(format!("evidence `{}`: cannot read {file}: {e}", ev.meta.id)))?;
+    let (sha256, size) = hash_file(&real).map_err(|e| {
+        err(format!(
+            "evidence `{}`: cannot read {file}: {e}",
+            ev.meta.id
+        ))
+    })?;
     let file_name = real
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -438,15 +549,28 @@ fn load_mappings<T: Send>(
     parse: fn(&Path, &str) -> Result<T, Diagnostic>,
 ) -> (Vec<T>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
-    let mut inputs: std::collections::BTreeMap<String, (PathBuf, Option<&'static [u8]>)> = embedded::mapping_files(sub)
-        .into_iter()
-        .map(|(name, bytes)| {
-            let shown = Path::new(embedded::BUILTIN_PREFIX).join("mappings").join(sub).join(&name);
-            (name, (shown, Some(bytes)))
-        })
-        .collect();
-    for rel in walk(&root.join("mappings").join(sub), 1, &["yaml", "yml"], &mut diags, root) {
-        let name = rel.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut inputs: std::collections::BTreeMap<String, (PathBuf, Option<&'static [u8]>)> =
+        embedded::mapping_files(sub)
+            .into_iter()
+            .map(|(name, bytes)| {
+                let shown = Path::new(embedded::BUILTIN_PREFIX)
+                    .join("mappings")
+                    .join(sub)
+                    .join(&name);
+                (name, (shown, Some(bytes)))
+            })
+            .collect();
+    for rel in walk(
+        &root.join("mappings").join(sub),
+        1,
+        &["yaml", "yml"],
+        &mut diags,
+        root,
+    ) {
+        let name = rel
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         inputs.insert(name, (rel, None));
     }
     let results: Vec<Result<T, Diagnostic>> = inputs
@@ -470,18 +594,28 @@ fn load_mappings<T: Send>(
 }
 
 fn file_stem(path: &Path) -> String {
-    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 pub fn parse_catalog(path: &Path, text: &str) -> Result<Catalog, Diagnostic> {
     if text.trim().is_empty() {
-        return Err(Diagnostic::error(path, "empty catalog file").at(Some(Pos { line: 1, column: 1 })));
+        return Err(
+            Diagnostic::error(path, "empty catalog file").at(Some(Pos { line: 1, column: 1 }))
+        );
     }
     let mut c: Catalog = crate::yaml::parse(text, path, 1)?;
     let stem = file_stem(path);
     if c.slug != stem {
-        return Err(Diagnostic::error(path, format!("slug `{}` does not match the file name `{stem}.yaml`", c.slug))
-            .at(Pos::find(text, "slug:", 0)));
+        return Err(Diagnostic::error(
+            path,
+            format!(
+                "slug `{}` does not match the file name `{stem}.yaml`",
+                c.slug
+            ),
+        )
+        .at(Pos::find(text, "slug:", 0)));
     }
     c.path = path.to_path_buf();
     c.source_text = Arc::from(text);
@@ -490,7 +624,9 @@ pub fn parse_catalog(path: &Path, text: &str) -> Result<Catalog, Diagnostic> {
 
 pub fn parse_crosswalk(path: &Path, text: &str) -> Result<Crosswalk, Diagnostic> {
     if text.trim().is_empty() {
-        return Err(Diagnostic::error(path, "empty crosswalk file").at(Some(Pos { line: 1, column: 1 })));
+        return Err(
+            Diagnostic::error(path, "empty crosswalk file").at(Some(Pos { line: 1, column: 1 }))
+        );
     }
     let mut x: Crosswalk = crate::yaml::parse(text, path, 1)?;
     let stem = file_stem(path);
@@ -498,7 +634,10 @@ pub fn parse_crosswalk(path: &Path, text: &str) -> Result<Crosswalk, Diagnostic>
     if stem != expected {
         return Err(Diagnostic::error(
             path,
-            format!("a crosswalk from `{}` to `{}` must be named {expected}.yaml", x.from, x.to),
+            format!(
+                "a crosswalk from `{}` to `{}` must be named {expected}.yaml",
+                x.from, x.to
+            ),
         )
         .at(Pos::find(text, "from:", 0)));
     }
@@ -522,8 +661,18 @@ mod tests {
     #[test]
     fn front_matter_errors() {
         assert!(split_front_matter("").unwrap_err().0.contains("empty file"));
-        assert!(split_front_matter("# Title\n").unwrap_err().0.contains("missing front matter"));
-        assert!(split_front_matter("---\nid: a\n").unwrap_err().0.contains("unterminated"));
+        assert!(
+            split_front_matter("# Title\n")
+                .unwrap_err()
+                .0
+                .contains("missing front matter")
+        );
+        assert!(
+            split_front_matter("---\nid: a\n")
+                .unwrap_err()
+                .0
+                .contains("unterminated")
+        );
         let crlf = split_front_matter("---\r\nid: a\r\n---\r\nbody").unwrap();
         assert_eq!(crlf.body, "body");
     }

@@ -51,11 +51,13 @@ impl Date {
         let ok_shape = s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-';
         match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
             Ok(d) if ok_shape => Ok(Date(d)),
-            _ => Err(format!("invalid date `{s}`: expected a real date written YYYY-MM-DD")),
+            _ => Err(format!(
+                "invalid date `{s}`: expected a real date written YYYY-MM-DD"
+            )),
         }
     }
 
-    pub fn add(self, p: Period) -> Date {
+    pub fn plus(self, p: Period) -> Date {
         let d = self.0;
         let n = p.amount;
         let out = match p.unit {
@@ -114,7 +116,9 @@ pub struct Period {
 impl Period {
     pub fn parse(s: &str) -> Result<Period, String> {
         let err = || {
-            format!("invalid period `{s}`: expected a number and a unit, e.g. `12 months`, `90 days`, `1 year`")
+            format!(
+                "invalid period `{s}`: expected a number and a unit, e.g. `12 months`, `90 days`, `1 year`"
+            )
         };
         let mut parts = s.split_whitespace();
         let (Some(n), Some(unit), None) = (parts.next(), parts.next(), parts.next()) else {
@@ -129,7 +133,9 @@ impl Period {
             _ => return Err(err()),
         };
         if amount == 0 || amount > 100_000 {
-            return Err(format!("invalid period `{s}`: the number must be between 1 and 100000"));
+            return Err(format!(
+                "invalid period `{s}`: the number must be between 1 and 100000"
+            ));
         }
         Ok(Period { amount, unit })
     }
@@ -504,9 +510,18 @@ mod tests {
     #[test]
     fn dates_and_periods() {
         let d = Date::parse("2026-01-31").unwrap();
-        assert_eq!(d.add(Period::parse("1 month").unwrap()).to_string(), "2026-02-28");
-        assert_eq!(d.add(Period::parse("2 weeks").unwrap()).to_string(), "2026-02-14");
-        assert_eq!(d.add(Period::parse("1 year").unwrap()).to_string(), "2027-01-31");
+        assert_eq!(
+            d.plus(Period::parse("1 month").unwrap()).to_string(),
+            "2026-02-28"
+        );
+        assert_eq!(
+            d.plus(Period::parse("2 weeks").unwrap()).to_string(),
+            "2026-02-14"
+        );
+        assert_eq!(
+            d.plus(Period::parse("1 year").unwrap()).to_string(),
+            "2027-01-31"
+        );
         assert!(Date::parse("2026-02-30").is_err());
         assert!(Date::parse("2026-2-3").is_err());
         assert!(Period::parse("12 moons").is_err());
@@ -527,7 +542,10 @@ mod tests {
     #[test]
     fn control_refs() {
         let r = ControlRef::parse("hipaa:164.312(a)(1)").unwrap();
-        assert_eq!((r.framework.as_str(), r.id.as_str()), ("hipaa", "164.312(a)(1)"));
+        assert_eq!(
+            (r.framework.as_str(), r.id.as_str()),
+            ("hipaa", "164.312(a)(1)")
+        );
         assert!(ControlRef::parse("A.5.15").is_err());
         assert!(ControlRef::parse("iso27001:").is_err());
     }

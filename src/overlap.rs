@@ -60,54 +60,85 @@ fn has_direct(model: &Model, a: usize, b: usize) -> bool {
         .any(|x| (x.from == sa && x.to == sb) || (x.from == sb && x.to == sa))
 }
 
-/// The overlap of framework `a` with framework `b`.
-pub fn pair(model: &Model, a: usize, b: usize) -> Pair {
+/// The links from control `k` to the controls of framework `b`: direct when a crosswalk
+/// links the two frameworks, otherwise through the hub.
+fn links(model: &Model, k: ControlKey, b: usize, direct: bool) -> Vec<Link> {
+    let mut links: Vec<Link> = Vec::new();
+    if direct {
+        for r in model.relations_of(k).iter().filter(|r| r.other.fw == b) {
+            links.push(Link {
+                to: r.other,
+                rel: r.rel,
+                via: None,
+            });
+        }
+        return links;
+    }
+    let Some(hub) = model.hub.filter(|&h| h != k.fw && h != b) else {
+        return links;
+    };
+    let mut seen = HashSet::new();
+    for r1 in model.relations_of(k).iter().filter(|r| r.other.fw == hub) {
+        for r2 in model
+            .relations_of(r1.other)
+            .iter()
+            .filter(|r| r.other.fw == b)
+        {
+            let rel = r1.rel.compose(r2.rel);
+            if seen.insert((r2.other, rel)) {
+                links.push(Link {
+                    to: r2.other,
+                    rel,
+                    via: Some(r1.other),
+                });
+            }
+        }
+    }
+    // Keep the strongest link per target.
+    links.sort_by_key(|l| (l.to, !l.rel.is_full()));
+    links.dedup_by_key(|l| l.to);
+    links
+}
+
+fn tally(model: &Model, a: usize, b: usize, controls: impl Iterator<Item = usize>) -> Pair {
     let direct = has_direct(model, a, b);
-    let through_hub = !direct && model.hub.is_some_and(|h| h != a && h != b);
-    let fa = &model.frameworks[a];
     let mut rows = Vec::new();
-    let (mut full, mut partial, mut controls) = (0, 0, 0);
-    for ci in 0..fa.catalog.controls.len() {
-        if !fa.is_counted(ci) {
-            continue;
-        }
-        controls += 1;
-        let k = ControlKey { fw: a, ctl: ci };
-        let mut links: Vec<Link> = Vec::new();
-        if direct {
-            for r in model.relations_of(k).iter().filter(|r| r.other.fw == b) {
-                links.push(Link { to: r.other, rel: r.rel, via: None });
-            }
-        } else if through_hub {
-            let mut seen = HashSet::new();
-            for r1 in model.relations_of(k).iter().filter(|r| Some(r.other.fw) == model.hub) {
-                for r2 in model.relations_of(r1.other).iter().filter(|r| r.other.fw == b) {
-                    let rel = r1.rel.compose(r2.rel);
-                    if seen.insert((r2.other, rel)) {
-                        links.push(Link { to: r2.other, rel, via: Some(r1.other) });
-                    }
-                }
-            }
-            // Keep the strongest link per target.
-            links.sort_by_key(|l| (l.to, !l.rel.is_full()));
-            links.dedup_by_key(|l| l.to);
-        }
-        if links.iter().any(|l| l.rel.is_full()) {
+    let (mut full, mut partial, mut count) = (0, 0, 0);
+    for ci in controls {
+        count += 1;
+        let ls = links(model, ControlKey { fw: a, ctl: ci }, b, direct);
+        if ls.iter().any(|l| l.rel.is_full()) {
             full += 1;
-        } else if !links.is_empty() {
+        } else if !ls.is_empty() {
             partial += 1;
         }
-        rows.push((ci, links));
+        rows.push((ci, ls));
     }
     Pair {
         from: a,
         to: b,
         derived: !direct,
-        controls,
+        controls: count,
         full,
         partial,
         rows,
     }
+}
+
+/// The overlap of framework `a` with framework `b`, over `a`'s counted controls.
+pub fn pair(model: &Model, a: usize, b: usize) -> Pair {
+    let fa = &model.frameworks[a];
+    tally(
+        model,
+        a,
+        b,
+        (0..fa.catalog.controls.len()).filter(|&i| fa.is_counted(i)),
+    )
+}
+
+/// The same computation for one control (counted or not), for `crosswalk map`.
+pub fn pair_for_control(model: &Model, k: ControlKey, b: usize) -> Pair {
+    tally(model, k.fw, b, std::iter::once(k.ctl))
 }
 
 /// Every ordered pair of distinct frameworks.

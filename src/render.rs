@@ -21,30 +21,62 @@ impl Theme {
     /// the built-in file of the same path.
     pub fn load(root: &Path, name: &str) -> Result<Theme, Diagnostic> {
         let mut files: BTreeMap<String, (PathBuf, Vec<u8>)> = BTreeMap::new();
-        let builtin_name = if embedded::THEMES.get_dir(name).is_some() { name } else { "default" };
+        let builtin_name = if embedded::THEMES.get_dir(name).is_some() {
+            name
+        } else {
+            "default"
+        };
         for (rel, bytes) in embedded::theme_files(builtin_name) {
-            let shown = Path::new(embedded::BUILTIN_PREFIX).join("themes").join(builtin_name).join(&rel);
+            let shown = Path::new(embedded::BUILTIN_PREFIX)
+                .join("themes")
+                .join(builtin_name)
+                .join(&rel);
             files.insert(rel, (shown, bytes.to_vec()));
         }
         let site_theme = root.join("themes").join(name);
         if site_theme.is_dir() {
-            let canonical_root = root.canonicalize().map_err(|e| Diagnostic::error(root, format!("cannot open site folder: {e}")))?;
+            let canonical_root = root
+                .canonicalize()
+                .map_err(|e| Diagnostic::error(root, format!("cannot open site folder: {e}")))?;
             for entry in walkdir::WalkDir::new(&site_theme).sort_by_file_name() {
-                let entry = entry.map_err(|e| Diagnostic::error(&site_theme, format!("cannot read theme: {e}")))?;
+                let entry = entry.map_err(|e| {
+                    Diagnostic::error(&site_theme, format!("cannot read theme: {e}"))
+                })?;
                 if !(entry.file_type().is_file() || entry.path_is_symlink()) {
                     continue;
                 }
-                let rel_site = entry.path().strip_prefix(root).unwrap_or(entry.path()).to_path_buf();
-                let real = entry.path().canonicalize().map_err(|e| Diagnostic::error(&rel_site, format!("cannot read: {e}")))?;
+                let rel_site = entry
+                    .path()
+                    .strip_prefix(root)
+                    .unwrap_or(entry.path())
+                    .to_path_buf();
+                let real = entry
+                    .path()
+                    .canonicalize()
+                    .map_err(|e| Diagnostic::error(&rel_site, format!("cannot read: {e}")))?;
                 if !real.starts_with(&canonical_root) {
-                    return Err(Diagnostic::error(&rel_site, "resolves outside the site: refusing to read it"));
+                    return Err(Diagnostic::error(
+                        &rel_site,
+                        "resolves outside the site: refusing to read it",
+                    ));
                 }
-                let bytes = std::fs::read(&real).map_err(|e| Diagnostic::error(&rel_site, format!("cannot read: {e}")))?;
-                let rel = entry.path().strip_prefix(&site_theme).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
+                let bytes = std::fs::read(&real)
+                    .map_err(|e| Diagnostic::error(&rel_site, format!("cannot read: {e}")))?;
+                let rel = entry
+                    .path()
+                    .strip_prefix(&site_theme)
+                    .unwrap_or(entry.path())
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 files.insert(rel, (rel_site, bytes));
             }
         } else if builtin_name != name {
-            return Err(Diagnostic::error(crate::config::CONFIG_FILE, format!("unknown theme `{name}`: no themes/{name}/ in the site and no built-in theme of that name")));
+            return Err(Diagnostic::error(
+                crate::config::CONFIG_FILE,
+                format!(
+                    "unknown theme `{name}`: no themes/{name}/ in the site and no built-in theme of that name"
+                ),
+            ));
         }
         let mut tera = tera::Tera::new();
         let mut static_files = BTreeMap::new();
@@ -58,12 +90,27 @@ impl Theme {
             }
         }
         for (name, text, shown) in &templates {
-            tera.add_raw_template(name, text)
-                .map_err(|e| Diagnostic::error(shown, format!("template error: {}", error_chain(&e))))?;
+            tera.add_raw_template(name, text).map_err(|e| {
+                Diagnostic::error(shown, format!("template error: {}", error_chain(&e)))
+            })?;
         }
-        for required in ["index.html", "frameworks.html", "framework.html", "control.html", "documents.html", "document.html", "evidence_list.html", "evidence.html", "overlap.html", "overlap_pair.html"] {
+        for required in [
+            "index.html",
+            "frameworks.html",
+            "framework.html",
+            "control.html",
+            "documents.html",
+            "document.html",
+            "evidence_list.html",
+            "evidence.html",
+            "overlap.html",
+            "overlap_pair.html",
+        ] {
             if !tera.contains_template(required) {
-                return Err(Diagnostic::error(format!("themes/{name}/templates/{required}"), "missing template"));
+                return Err(Diagnostic::error(
+                    format!("themes/{name}/templates/{required}"),
+                    "missing template",
+                ));
             }
         }
         Ok(Theme { tera, static_files })
@@ -100,13 +147,23 @@ pub fn markdown(text: &str) -> String {
     opts.insert(Options::ENABLE_FOOTNOTES);
     let parser = Parser::new_ext(text, opts).map(|ev| match ev {
         Event::Html(s) | Event::InlineHtml(s) => Event::Text(s),
-        Event::Start(Tag::Link { link_type, dest_url, title, id }) => Event::Start(Tag::Link {
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Link {
             link_type,
             dest_url: safe_url(dest_url),
             title,
             id,
         }),
-        Event::Start(Tag::Image { link_type, dest_url, title, id }) => Event::Start(Tag::Image {
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Image {
             link_type,
             dest_url: safe_url(dest_url),
             title,
@@ -121,8 +178,15 @@ pub fn markdown(text: &str) -> String {
 
 /// Drops script-capable link targets (`javascript:`, `data:`, `vbscript:`).
 fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
-    let lower: String = url.chars().filter(|c| !c.is_whitespace() && !c.is_control()).collect::<String>().to_ascii_lowercase();
-    if lower.starts_with("javascript:") || lower.starts_with("data:") || lower.starts_with("vbscript:") {
+    let lower: String = url
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if lower.starts_with("javascript:")
+        || lower.starts_with("data:")
+        || lower.starts_with("vbscript:")
+    {
         CowStr::Borrowed("#")
     } else {
         url
@@ -160,7 +224,12 @@ pub fn render_pages(
                 .tera
                 .render(p.template, &ctx)
                 .map(|html| (p.path.clone(), html.into_bytes()))
-                .map_err(|e| Diagnostic::error(format!("themes/templates/{}", p.template), format!("rendering {}: {}", p.path, error_chain(&e))))
+                .map_err(|e| {
+                    Diagnostic::error(
+                        format!("themes/templates/{}", p.template),
+                        format!("rendering {}: {}", p.path, error_chain(&e)),
+                    )
+                })
         })
         .collect()
 }

@@ -4,7 +4,9 @@
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Pos};
 use crate::load::{Artifact, Loaded, record_pos};
-use crate::model::{Catalog, Classification, ControlRef, Crosswalk, Date, Document, Evidence, Relationship};
+use crate::model::{
+    Catalog, Classification, ControlRef, Crosswalk, Date, Document, Evidence, Relationship,
+};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -72,7 +74,11 @@ pub fn page_name(id: &str) -> String {
         }
     }
     let out = out.trim_matches(|c| c == '-' || c == '.').to_string();
-    if out.is_empty() { "control".into() } else { out }
+    if out.is_empty() {
+        "control".into()
+    } else {
+        out
+    }
 }
 
 /// One edge of a crosswalk, seen from one of its ends: `this REL other`.
@@ -129,7 +135,11 @@ impl Model {
     }
 
     pub fn control_name(&self, k: ControlKey) -> String {
-        format!("{}:{}", self.frameworks[k.fw].slug(), self.frameworks[k.fw].catalog.controls[k.ctl].id)
+        format!(
+            "{}:{}",
+            self.frameworks[k.fw].slug(),
+            self.frameworks[k.fw].catalog.controls[k.ctl].id
+        )
     }
 
     /// Looks up `framework:id`, or explains why it does not exist (message, hint).
@@ -164,7 +174,9 @@ impl Migrations {
     }
 
     pub fn get(&self, old_slug: &str, id: &str) -> Option<&[(String, Relationship)]> {
-        self.map.get(&(old_slug.to_string(), id.to_string())).map(|v| v.as_slice())
+        self.map
+            .get(&(old_slug.to_string(), id.to_string()))
+            .map(|v| v.as_slice())
     }
 }
 
@@ -177,12 +189,27 @@ fn lookup(
     let Some(fw) = frameworks.iter().position(|f| f.slug() == r.framework) else {
         if let Some(old) = superseded.iter().find(|c| c.slug == r.framework) {
             let new = old.superseded_by.clone().unwrap_or_default();
-            let hint = migration_hint(old, migrations, &r.id).unwrap_or_else(|| format!("cite {new} controls instead"));
-            return Err((format!("{r} cites a superseded edition ({} {})", old.title, old.edition), Some(hint)));
+            let hint = migration_hint(old, migrations, &r.id)
+                .unwrap_or_else(|| format!("cite {new} controls instead"));
+            return Err((
+                format!(
+                    "{r} cites a superseded edition ({} {})",
+                    old.title, old.edition
+                ),
+                Some(hint),
+            ));
         }
         let slugs: Vec<&str> = frameworks.iter().map(|f| f.slug()).collect();
         let hint = nearest(&r.framework, slugs.iter().copied(), 3)
-            .map(|s| format!("did you mean {}?", s.iter().map(|s| format!("{s}:{}", r.id)).collect::<Vec<_>>().join(" or ")))
+            .map(|s| {
+                format!(
+                    "did you mean {}?",
+                    s.iter()
+                        .map(|s| format!("{s}:{}", r.id))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                )
+            })
             .or_else(|| Some(format!("known frameworks: {}", slugs.join(", "))));
         return Err((format!("unknown framework `{}` in {r}", r.framework), hint));
     };
@@ -192,14 +219,28 @@ fn lookup(
     }
     let message = format!("unknown control {r}");
     // An id from an older edition of this framework: name the exact successor.
-    for old in superseded.iter().filter(|c| c.superseded_by.as_deref() == Some(f.slug())) {
+    for old in superseded
+        .iter()
+        .filter(|c| c.superseded_by.as_deref() == Some(f.slug()))
+    {
         if let Some(h) = migration_hint(old, migrations, &r.id) {
-            return Err((format!("{message} (an id from the {} edition)", old.edition), Some(h)));
+            return Err((
+                format!("{message} (an id from the {} edition)", old.edition),
+                Some(h),
+            ));
         }
     }
     // Same id, other case.
-    if let Some(c) = f.catalog.controls.iter().find(|c| c.id.eq_ignore_ascii_case(&r.id)) {
-        return Err((message, Some(format!("did you mean {}:{}?", f.slug(), c.id))));
+    if let Some(c) = f
+        .catalog
+        .controls
+        .iter()
+        .find(|c| c.id.eq_ignore_ascii_case(&r.id))
+    {
+        return Err((
+            message,
+            Some(format!("did you mean {}:{}?", f.slug(), c.id)),
+        ));
     }
     // An id of another framework.
     let elsewhere: Vec<String> = frameworks
@@ -208,10 +249,25 @@ fn lookup(
         .map(|o| format!("{}:{}", o.slug(), r.id))
         .collect();
     if !elsewhere.is_empty() {
-        return Err((message, Some(format!("{} is not a {} id; did you mean {}?", r.id, f.slug(), elsewhere.join(" or ")))));
+        return Err((
+            message,
+            Some(format!(
+                "{} is not a {} id; did you mean {}?",
+                r.id,
+                f.slug(),
+                elsewhere.join(" or ")
+            )),
+        ));
     }
-    let hint = nearest(&r.id, f.catalog.controls.iter().map(|c| c.id.as_str()), 3)
-        .map(|ids| format!("did you mean {}?", ids.iter().map(|i| format!("{}:{i}", f.slug())).collect::<Vec<_>>().join(", ")));
+    let hint = nearest(&r.id, f.catalog.controls.iter().map(|c| c.id.as_str()), 3).map(|ids| {
+        format!(
+            "did you mean {}?",
+            ids.iter()
+                .map(|i| format!("{}:{i}", f.slug()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    });
     Err((message, hint))
 }
 
@@ -219,16 +275,27 @@ fn migration_hint(old: &Catalog, migrations: &Migrations, id: &str) -> Option<St
     let targets = migrations.get(&old.slug, id)?;
     let new = old.superseded_by.as_deref().unwrap_or("");
     let list: Vec<String> = targets.iter().map(|(t, _)| t.clone()).collect();
-    let verb = if list.len() == 1 { "it is" } else { "its content is in" };
+    let verb = if list.len() == 1 {
+        "it is"
+    } else {
+        "its content is in"
+    };
     Some(format!(
         "{id} is a {} id; in the current edition {verb} {}",
         old.edition,
-        list.iter().map(|t| format!("{new}:{t}")).collect::<Vec<_>>().join(" and ")
+        list.iter()
+            .map(|t| format!("{new}:{t}"))
+            .collect::<Vec<_>>()
+            .join(" and ")
     ))
 }
 
 /// Up to `n` candidates close to `target` (edit distance, ignoring case), closest first.
-pub fn nearest<'a>(target: &str, candidates: impl Iterator<Item = &'a str>, n: usize) -> Option<Vec<String>> {
+pub fn nearest<'a>(
+    target: &str,
+    candidates: impl Iterator<Item = &'a str>,
+    n: usize,
+) -> Option<Vec<String>> {
     let t = target.to_ascii_lowercase();
     let limit = (t.chars().count() / 3).clamp(1, 3);
     let mut scored: Vec<(usize, &str)> = candidates
@@ -240,12 +307,23 @@ pub fn nearest<'a>(target: &str, candidates: impl Iterator<Item = &'a str>, n: u
     if scored.is_empty() {
         None
     } else {
-        Some(scored.into_iter().take(n).map(|(_, c)| c.to_string()).collect())
+        Some(
+            scored
+                .into_iter()
+                .take(n)
+                .map(|(_, c)| c.to_string())
+                .collect(),
+        )
     }
 }
 
 /// Checks everything that spans files and builds the model for `profile`.
-pub fn resolve(loaded: Loaded, config: Config, today: Date, profile: Classification) -> (Model, Vec<Diagnostic>) {
+pub fn resolve(
+    loaded: Loaded,
+    config: Config,
+    today: Date,
+    profile: Classification,
+) -> (Model, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let Loaded {
         documents,
@@ -273,12 +351,32 @@ pub fn resolve(loaded: Loaded, config: Config, today: Date, profile: Classificat
             let pos = Pos::find(&config.source, slug, from);
             let hint = nearest(slug, current.iter().map(|c| c.slug.as_str()), 2)
                 .map(|s| format!("did you mean {}?", s.join(" or ")))
-                .unwrap_or_else(|| format!("known frameworks: {}", current.iter().map(|c| c.slug.as_str()).collect::<Vec<_>>().join(", ")));
-            diags.push(Diagnostic::error(crate::config::CONFIG_FILE, format!("unknown framework `{slug}` in `frameworks`")).at(pos).with_hint(hint));
+                .unwrap_or_else(|| {
+                    format!(
+                        "known frameworks: {}",
+                        current
+                            .iter()
+                            .map(|c| c.slug.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                });
+            diags.push(
+                Diagnostic::error(
+                    crate::config::CONFIG_FILE,
+                    format!("unknown framework `{slug}` in `frameworks`"),
+                )
+                .at(pos)
+                .with_hint(hint),
+            );
         }
     }
     current.sort_by_key(|c| {
-        let scope = config.frameworks.iter().position(|s| s == &c.slug).unwrap_or(usize::MAX);
+        let scope = config
+            .frameworks
+            .iter()
+            .position(|s| s == &c.slug)
+            .unwrap_or(usize::MAX);
         (scope, c.slug.clone())
     });
     let frameworks: Vec<Framework> = current
@@ -291,8 +389,10 @@ pub fn resolve(loaded: Loaded, config: Config, today: Date, profile: Classificat
     let migrations = Migrations::new(&superseded, &crosswalks);
 
     // Crosswalks: both ends exist, editions agree, no duplicate pair, sources named.
-    let mut relations: Vec<Vec<Vec<Relation>>> =
-        frameworks.iter().map(|f| vec![Vec::new(); f.catalog.controls.len()]).collect();
+    let mut relations: Vec<Vec<Vec<Relation>>> = frameworks
+        .iter()
+        .map(|f| vec![Vec::new(); f.catalog.controls.len()])
+        .collect();
     for (xi, x) in crosswalks.iter().enumerate() {
         check_crosswalk(xi, x, &frameworks, &superseded, &mut relations, &mut diags);
     }
@@ -303,7 +403,15 @@ pub fn resolve(loaded: Loaded, config: Config, today: Date, profile: Classificat
     for doc in documents {
         let pos = doc_pos(&doc, &format!("id: {}", doc.meta.id)).or_else(|| doc_pos(&doc, "id:"));
         note_duplicate(&doc.meta.id, &doc.path, pos, &mut seen, &mut diags);
-        let controls = resolve_refs(&doc.meta.controls, &frameworks, &superseded, &migrations, &doc.path, |raw| doc_pos(&doc, raw), &mut diags);
+        let controls = resolve_refs(
+            &doc.meta.controls,
+            &frameworks,
+            &superseded,
+            &migrations,
+            &doc.path,
+            |raw| doc_pos(&doc, raw),
+            &mut diags,
+        );
         resolved_docs.push(ResolvedDocument { doc, controls });
     }
     let mut resolved_ev = Vec::new();
@@ -311,8 +419,20 @@ pub fn resolve(loaded: Loaded, config: Config, today: Date, profile: Classificat
         let start = record_pos(&ev.source, &ev.meta.id);
         note_duplicate(&ev.meta.id, &ev.path, start, &mut seen, &mut diags);
         let from = start.map(|p| offset_of(&ev.source, p)).unwrap_or(0);
-        let controls = resolve_refs(&ev.meta.controls, &frameworks, &superseded, &migrations, &ev.path, |raw| Pos::find(&ev.source, raw, from), &mut diags);
-        resolved_ev.push(ResolvedEvidence { ev, artifact, controls });
+        let controls = resolve_refs(
+            &ev.meta.controls,
+            &frameworks,
+            &superseded,
+            &migrations,
+            &ev.path,
+            |raw| Pos::find(&ev.source, raw, from),
+            &mut diags,
+        );
+        resolved_ev.push(ResolvedEvidence {
+            ev,
+            artifact,
+            controls,
+        });
     }
 
     // The profile: what is above it is dropped here, before any page, count or index sees it.
@@ -348,7 +468,12 @@ fn offset_of(text: &str, pos: Pos) -> usize {
     let mut offset = 0;
     for (i, line) in text.split_inclusive('\n').enumerate() {
         if i + 1 == pos.line {
-            return offset + line.chars().take(pos.column - 1).map(char::len_utf8).sum::<usize>();
+            return offset
+                + line
+                    .chars()
+                    .take(pos.column - 1)
+                    .map(char::len_utf8)
+                    .sum::<usize>();
         }
         offset += line.len();
     }
@@ -364,10 +489,21 @@ fn note_duplicate(
 ) {
     if let Some((first, first_pos)) = seen.get(id) {
         let at = match first_pos {
-            Some(p) => format!("{}:{}:{}", crate::diagnostic::display_path(first), p.line, p.column),
+            Some(p) => format!(
+                "{}:{}:{}",
+                crate::diagnostic::display_path(first),
+                p.line,
+                p.column
+            ),
             None => crate::diagnostic::display_path(first),
         };
-        diags.push(Diagnostic::error(path, format!("duplicate id `{id}`")).at(pos).with_hint(format!("first used at {at}; ids must be unique across documents and evidence")));
+        diags.push(
+            Diagnostic::error(path, format!("duplicate id `{id}`"))
+                .at(pos)
+                .with_hint(format!(
+                    "first used at {at}; ids must be unique across documents and evidence"
+                )),
+        );
     } else {
         seen.insert(id.to_string(), (path.to_path_buf(), pos));
     }
@@ -394,7 +530,9 @@ fn resolve_refs(
         match lookup(frameworks, superseded, migrations, &r) {
             Ok(k) => {
                 if out.contains(&k) {
-                    diags.push(Diagnostic::warning(path, format!("{r} is listed twice")).at(pos_of(s)));
+                    diags.push(
+                        Diagnostic::warning(path, format!("{r} is listed twice")).at(pos_of(s)),
+                    );
                 } else {
                     out.push(k);
                 }
@@ -413,39 +551,72 @@ fn resolve_refs(
 
 fn check_catalog(c: &Catalog, slugs: &HashSet<String>, diags: &mut Vec<Diagnostic>) {
     let text = &c.source_text;
-    let err = |m: String, needle: &str| Diagnostic::error(&c.path, m).at(Pos::find(text, needle, 0));
-    if !c.slug.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-') || c.slug.is_empty() {
-        diags.push(err(format!("invalid slug `{}`: use lowercase letters, digits and `-`", c.slug), "slug:"));
+    let err =
+        |m: String, needle: &str| Diagnostic::error(&c.path, m).at(Pos::find(text, needle, 0));
+    if !c
+        .slug
+        .chars()
+        .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-')
+        || c.slug.is_empty()
+    {
+        diags.push(err(
+            format!(
+                "invalid slug `{}`: use lowercase letters, digits and `-`",
+                c.slug
+            ),
+            "slug:",
+        ));
     }
     if c.sources.is_empty() {
-        diags.push(err("a catalog must name at least one public source under `sources`".into(), "sources:"));
+        diags.push(err(
+            "a catalog must name at least one public source under `sources`".into(),
+            "sources:",
+        ));
     }
     if let Some(s) = &c.superseded_by
         && !slugs.contains(s)
     {
-        diags.push(err(format!("`superseded_by: {s}` names no loaded catalog"), "superseded_by:"));
+        diags.push(err(
+            format!("`superseded_by: {s}` names no loaded catalog"),
+            "superseded_by:",
+        ));
     }
     let mut groups = HashSet::new();
     for g in &c.groups {
         if !groups.insert(g.id.as_str()) {
-            diags.push(err(format!("duplicate group `{}`", g.id), &format!("id: \"{}\"", g.id)));
+            diags.push(err(
+                format!("duplicate group `{}`", g.id),
+                &format!("id: \"{}\"", g.id),
+            ));
         }
     }
     let mut ids = HashSet::new();
     let mut pages: HashMap<String, &str> = HashMap::new();
     for ctl in &c.controls {
-        let at = format!("{}", ctl.id);
+        let at = ctl.id.clone();
         if !ids.insert(ctl.id.as_str()) {
             diags.push(err(format!("duplicate control id `{}`", ctl.id), &at));
         }
         if !groups.contains(ctl.group.as_str()) {
-            diags.push(err(format!("control `{}` names group `{}`, which is not under `groups`", ctl.id, ctl.group), &at));
+            diags.push(err(
+                format!(
+                    "control `{}` names group `{}`, which is not under `groups`",
+                    ctl.id, ctl.group
+                ),
+                &at,
+            ));
         }
         let page = page_name(&ctl.id);
         if let Some(other) = pages.insert(page.clone(), &ctl.id)
             && other != ctl.id
         {
-            diags.push(err(format!("controls `{other}` and `{}` would share the page name `{page}`", ctl.id), &at));
+            diags.push(err(
+                format!(
+                    "controls `{other}` and `{}` would share the page name `{page}`",
+                    ctl.id
+                ),
+                &at,
+            ));
         }
         if ctl.title.trim().is_empty() {
             diags.push(err(format!("control `{}` has an empty title", ctl.id), &at));
@@ -455,7 +626,13 @@ fn check_catalog(c: &Catalog, slugs: &HashSet<String>, diags: &mut Vec<Diagnosti
         if let Some(p) = &ctl.parent
             && !ids.contains(p.as_str())
         {
-            diags.push(err(format!("control `{}` names parent `{p}`, which is not in this catalog", ctl.id), &ctl.id));
+            diags.push(err(
+                format!(
+                    "control `{}` names parent `{p}`, which is not in this catalog",
+                    ctl.id
+                ),
+                &ctl.id,
+            ));
         }
     }
 }
@@ -471,27 +648,44 @@ fn check_crosswalk(
     let text = &x.source_text;
     let err = |m: String, pos: Option<Pos>| Diagnostic::error(&x.path, m).at(pos);
     if x.sources.is_empty() {
-        diags.push(err("a crosswalk must name at least one public source under `sources`".into(), Pos::find(text, "sources:", 0)));
+        diags.push(err(
+            "a crosswalk must name at least one public source under `sources`".into(),
+            Pos::find(text, "sources:", 0),
+        ));
     }
     let source_ids: HashSet<&str> = x.sources.iter().map(|s| s.id.as_str()).collect();
     let find_catalog = |slug: &str| -> Option<(Option<usize>, &Catalog)> {
         if let Some(i) = frameworks.iter().position(|f| f.slug() == slug) {
             return Some((Some(i), &frameworks[i].catalog));
         }
-        superseded.iter().find(|c| c.slug == slug).map(|c| (None, c))
+        superseded
+            .iter()
+            .find(|c| c.slug == slug)
+            .map(|c| (None, c))
     };
-    let (Some((from_fw, from_cat)), Some((to_fw, to_cat))) = (find_catalog(&x.from), find_catalog(&x.to)) else {
+    let (Some((from_fw, from_cat)), Some((to_fw, to_cat))) =
+        (find_catalog(&x.from), find_catalog(&x.to))
+    else {
         for (slug, key) in [(&x.from, "from:"), (&x.to, "to:")] {
             if find_catalog(slug).is_none() {
-                diags.push(err(format!("no catalog `{slug}` for this crosswalk"), Pos::find(text, key, 0)));
+                diags.push(err(
+                    format!("no catalog `{slug}` for this crosswalk"),
+                    Pos::find(text, key, 0),
+                ));
             }
         }
         return;
     };
-    for (cat, edition, key) in [(from_cat, &x.from_edition, "from_edition:"), (to_cat, &x.to_edition, "to_edition:")] {
+    for (cat, edition, key) in [
+        (from_cat, &x.from_edition, "from_edition:"),
+        (to_cat, &x.to_edition, "to_edition:"),
+    ] {
         if &cat.edition != edition {
             diags.push(err(
-                format!("crosswalk is for {} edition {edition}, but the catalog is edition {}", cat.slug, cat.edition),
+                format!(
+                    "crosswalk is for {} edition {edition}, but the catalog is edition {}",
+                    cat.slug, cat.edition
+                ),
                 Pos::find(text, key, 0),
             ));
         }
@@ -507,7 +701,8 @@ fn check_crosswalk(
         let a = from_cat.controls.iter().position(|c| c.id == m.from);
         let b = to_cat.controls.iter().position(|c| c.id == m.to);
         if a.is_none() {
-            let hint = nearest(&m.from, from_cat.controls.iter().map(|c| c.id.as_str()), 3).map(|s| format!("did you mean {}?", s.join(", ")));
+            let hint = nearest(&m.from, from_cat.controls.iter().map(|c| c.id.as_str()), 3)
+                .map(|s| format!("did you mean {}?", s.join(", ")));
             let mut d = err(format!("`{}` is not a control of {}", m.from, x.from), pos);
             if let Some(h) = hint {
                 d = d.with_hint(h);
@@ -515,7 +710,8 @@ fn check_crosswalk(
             diags.push(d);
         }
         if b.is_none() {
-            let hint = nearest(&m.to, to_cat.controls.iter().map(|c| c.id.as_str()), 3).map(|s| format!("did you mean {}?", s.join(", ")));
+            let hint = nearest(&m.to, to_cat.controls.iter().map(|c| c.id.as_str()), 3)
+                .map(|s| format!("did you mean {}?", s.join(", ")));
             let mut d = err(format!("`{}` is not a control of {}", m.to, x.to), pos);
             if let Some(h) = hint {
                 d = d.with_hint(h);
@@ -528,14 +724,26 @@ fn check_crosswalk(
         if let Some(s) = &m.source
             && !source_ids.contains(s.as_str())
         {
-            diags.push(err(format!("`source: {s}` is not one of this file's sources"), pos));
+            diags.push(err(
+                format!("`source: {s}` is not one of this file's sources"),
+                pos,
+            ));
         }
         if let (Some(a), Some(b), Some(fa), Some(fb)) = (a, b, from_fw, to_fw) {
             let ka = ControlKey { fw: fa, ctl: a };
             let kb = ControlKey { fw: fb, ctl: b };
-            relations[fa][a].push(Relation { other: kb, rel: m.relationship, crosswalk: xi, mapping: mi });
-            relations[fb][b].push(Relation { other: ka, rel: m.relationship.inverse(), crosswalk: xi, mapping: mi });
+            relations[fa][a].push(Relation {
+                other: kb,
+                rel: m.relationship,
+                crosswalk: xi,
+                mapping: mi,
+            });
+            relations[fb][b].push(Relation {
+                other: ka,
+                rel: m.relationship.inverse(),
+                crosswalk: xi,
+                mapping: mi,
+            });
         }
     }
 }
-

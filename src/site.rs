@@ -71,8 +71,27 @@ impl Site {
         })
     }
 
+    /// Like `open`, but a folder without `crosswalk.yaml` is an empty site: the mapping commands
+    /// (`frameworks`, `map`, `overlap`) work anywhere with the built-in catalogs.
+    pub fn open_or_empty(root: &Path) -> Result<Site, Diagnostic> {
+        if root.join(crate::config::CONFIG_FILE).exists() {
+            return Site::open(root);
+        }
+        if !root.is_dir() {
+            return Err(Diagnostic::error(root, "site folder not found"));
+        }
+        Ok(Site {
+            root: root.to_path_buf(),
+            config: Config::empty(),
+        })
+    }
+
     /// Load, resolve and analyse: everything short of rendering.
-    pub fn analyse(&self, opts: &Options, timings: &mut Vec<(&'static str, Duration)>) -> Result<Analysis, Diagnostic> {
+    pub fn analyse(
+        &self,
+        opts: &Options,
+        timings: &mut Vec<(&'static str, Duration)>,
+    ) -> Result<Analysis, Diagnostic> {
         let today = match opts.today {
             Some(d) => d,
             None => default_today()?,
@@ -119,7 +138,8 @@ impl Site {
         let started = Instant::now();
         let progress = Progress::new(opts.quiet);
         let mut timings = Vec::new();
-        let dest = write::check_output_dir(&self.root, output.unwrap_or(&self.config.output)).map_err(fail)?;
+        let dest = write::check_output_dir(&self.root, output.unwrap_or(&self.config.output))
+            .map_err(fail)?;
 
         progress.stage("loading");
         let analysis = self.analyse(opts, &mut timings).map_err(fail)?;
@@ -154,7 +174,10 @@ impl Site {
 
         progress.stage("writing");
         let t = Instant::now();
-        let mut out = Output { files, copies: Vec::new() };
+        let mut out = Output {
+            files,
+            copies: Vec::new(),
+        };
         for (name, bytes) in &theme.static_files {
             out.files.push((format!("static/{name}"), bytes.clone()));
         }
@@ -186,20 +209,41 @@ fn staleness(model: &Model) -> Vec<Diagnostic> {
     let today = model.today;
     for d in &model.documents {
         let due = next_review(&d.doc.meta);
-        let key = if d.doc.meta.next_review.is_some() { "next_review:" } else { "approved:" };
+        let key = if d.doc.meta.next_review.is_some() {
+            "next_review:"
+        } else {
+            "approved:"
+        };
         let pos = Pos::find(&d.doc.front_matter, key, 0).map(|p| Pos {
             line: p.line + d.doc.front_matter_line - 1,
             column: p.column,
         });
         if Freshness::of(due, today, model.config.due_soon) == Freshness::Stale {
             out.push(
-                Diagnostic::warning(&d.doc.path, format!("{} `{}` was due for review on {due} ({} days ago)", d.doc.kind.singular().to_lowercase(), d.doc.meta.id, due.days_until(today)))
-                    .at(pos)
-                    .with_hint("review it, then update `approved` and `version`"),
+                Diagnostic::warning(
+                    &d.doc.path,
+                    format!(
+                        "{} `{}` was due for review on {due} ({} days ago)",
+                        d.doc.kind.singular().to_lowercase(),
+                        d.doc.meta.id,
+                        due.days_until(today)
+                    ),
+                )
+                .at(pos)
+                .with_hint("review it, then update `approved` and `version`"),
             );
         }
         if d.doc.meta.controls.is_empty() {
-            out.push(Diagnostic::warning(&d.doc.path, format!("`{}` names no controls, so it covers nothing", d.doc.meta.id)).at(pos));
+            out.push(
+                Diagnostic::warning(
+                    &d.doc.path,
+                    format!(
+                        "`{}` names no controls, so it covers nothing",
+                        d.doc.meta.id
+                    ),
+                )
+                .at(pos),
+            );
         }
     }
     for e in &model.evidence {
@@ -207,13 +251,29 @@ fn staleness(model: &Model) -> Vec<Diagnostic> {
         let pos = record_pos(&e.ev.source, &e.ev.meta.id);
         if exp < today {
             out.push(
-                Diagnostic::warning(&e.ev.path, format!("evidence `{}` expired on {exp} ({} days ago)", e.ev.meta.id, exp.days_until(today)))
-                    .at(pos)
-                    .with_hint("collect it again and update `collected`"),
+                Diagnostic::warning(
+                    &e.ev.path,
+                    format!(
+                        "evidence `{}` expired on {exp} ({} days ago)",
+                        e.ev.meta.id,
+                        exp.days_until(today)
+                    ),
+                )
+                .at(pos)
+                .with_hint("collect it again and update `collected`"),
             );
         }
         if e.ev.meta.collected > today {
-            out.push(Diagnostic::warning(&e.ev.path, format!("evidence `{}` is dated {} , in the future", e.ev.meta.id, e.ev.meta.collected)).at(pos));
+            out.push(
+                Diagnostic::warning(
+                    &e.ev.path,
+                    format!(
+                        "evidence `{}` is dated {} , in the future",
+                        e.ev.meta.id, e.ev.meta.collected
+                    ),
+                )
+                .at(pos),
+            );
         }
     }
     out

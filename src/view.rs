@@ -43,7 +43,11 @@ pub fn artifact_url(e: &ResolvedEvidence) -> Option<String> {
 }
 
 pub fn pair_url(model: &Model, a: usize, b: usize) -> String {
-    format!("overlap/{}__{}.html", model.frameworks[a].slug(), model.frameworks[b].slug())
+    format!(
+        "overlap/{}__{}.html",
+        model.frameworks[a].slug(),
+        model.frameworks[b].slug()
+    )
 }
 
 /// A percentage that never rounds a gap away: 99.6% shows as 99%, only a full set as 100%.
@@ -52,7 +56,11 @@ pub fn pct(ratio: f64) -> String {
 }
 
 fn pct_num(n: usize, d: usize) -> f64 {
-    if d == 0 { 0.0 } else { (n as f64 * 1000.0 / d as f64).floor() / 10.0 }
+    if d == 0 {
+        0.0
+    } else {
+        (n as f64 * 1000.0 / d as f64).floor() / 10.0
+    }
 }
 
 #[derive(Serialize)]
@@ -205,7 +213,13 @@ pub fn pages(model: &Model, cov: &Coverage, pairs: &[Pair]) -> Vec<PageSpec> {
     out
 }
 
-fn spec(path: String, template: &'static str, title: String, section: &'static str, view: impl Serialize) -> PageSpec {
+fn spec(
+    path: String,
+    template: &'static str,
+    title: String,
+    section: &'static str,
+    view: impl Serialize,
+) -> PageSpec {
     PageSpec {
         path,
         template,
@@ -242,12 +256,30 @@ fn home(model: &Model, cov: &Coverage) -> PageSpec {
         .cloned()
         .collect();
     due_soon.sort_by(|a, b| a.date.cmp(&b.date));
-    let mut overdue: Vec<ItemLink> = docs.iter().filter(|i| i.freshness == Freshness::Stale).cloned().collect();
+    let mut overdue: Vec<ItemLink> = docs
+        .iter()
+        .filter(|i| i.freshness == Freshness::Stale)
+        .cloned()
+        .collect();
     overdue.sort_by(|a, b| a.date.cmp(&b.date));
-    let mut stale: Vec<ItemLink> = evs.iter().filter(|i| i.freshness == Freshness::Stale).cloned().collect();
+    let mut stale: Vec<ItemLink> = evs
+        .iter()
+        .filter(|i| i.freshness == Freshness::Stale)
+        .cloned()
+        .collect();
     stale.sort_by(|a, b| a.date.cmp(&b.date));
-    let mut reused: Vec<EvidenceRow> = model.evidence.iter().map(|e| evidence_row(model, cov, e)).collect();
-    reused.sort_by(|a, b| b.frameworks.len().cmp(&a.frameworks.len()).then(b.controls.cmp(&a.controls)).then(a.id.cmp(&b.id)));
+    let mut reused: Vec<EvidenceRow> = model
+        .evidence
+        .iter()
+        .map(|e| evidence_row(model, cov, e))
+        .collect();
+    reused.sort_by(|a, b| {
+        b.frameworks
+            .len()
+            .cmp(&a.frameworks.len())
+            .then(b.controls.cmp(&a.controls))
+            .then(a.id.cmp(&b.id))
+    });
     reused.truncate(5);
     let in_scope: Vec<FwCard> = (0..model.frameworks.len())
         .filter(|&i| model.frameworks[i].in_scope)
@@ -269,7 +301,13 @@ fn home(model: &Model, cov: &Coverage) -> PageSpec {
         reused,
         other_frameworks,
     };
-    spec("index.html".into(), "index.html", model.config.title.clone(), "home", view)
+    spec(
+        "index.html".into(),
+        "index.html",
+        model.config.title.clone(),
+        "home",
+        view,
+    )
 }
 
 fn frameworks_index(model: &Model, cov: &Coverage) -> PageSpec {
@@ -277,8 +315,16 @@ fn frameworks_index(model: &Model, cov: &Coverage) -> PageSpec {
     struct V {
         frameworks: Vec<FwCard>,
     }
-    let frameworks = (0..model.frameworks.len()).map(|i| fw_card(model, cov, i)).collect();
-    spec("frameworks/index.html".into(), "frameworks.html", "Frameworks".into(), "frameworks", V { frameworks })
+    let frameworks = (0..model.frameworks.len())
+        .map(|i| fw_card(model, cov, i))
+        .collect();
+    spec(
+        "frameworks/index.html".into(),
+        "frameworks.html",
+        "Frameworks".into(),
+        "frameworks",
+        V { frameworks },
+    )
 }
 
 #[derive(Serialize)]
@@ -364,10 +410,20 @@ fn framework_page(model: &Model, cov: &Coverage, pairs: &[Pair], fi: usize) -> P
         counts: f.catalog.counts.clone(),
         sources: f.catalog.sources.clone(),
         groups,
-        overlaps: pairs.iter().filter(|p| p.from == fi).map(|p| overlap_cell(model, p)).collect(),
+        overlaps: pairs
+            .iter()
+            .filter(|p| p.from == fi)
+            .map(|p| overlap_cell(model, p))
+            .collect(),
     };
     let title = format!("{} {}", f.catalog.title, f.catalog.edition);
-    spec(fw_url(f.slug()), "framework.html", title, "frameworks", view)
+    spec(
+        fw_url(f.slug()),
+        "framework.html",
+        title,
+        "frameworks",
+        view,
+    )
 }
 
 #[derive(Serialize)]
@@ -413,8 +469,13 @@ fn control_page(model: &Model, cov: &Coverage, k: ControlKey) -> PageSpec {
     for r in model.relations_of(k) {
         let x = &model.crosswalks[r.crosswalk];
         let m = &x.mappings[r.mapping];
-        let source_id = m.source.clone().or_else(|| x.sources.first().map(|s| s.id.clone()));
-        let source = source_id.and_then(|id| x.sources.iter().find(|s| s.id == id)).map(|s| s.title.clone());
+        let source_id = m
+            .source
+            .clone()
+            .or_else(|| x.sources.first().map(|s| s.id.clone()));
+        let source = source_id
+            .and_then(|id| x.sources.iter().find(|s| s.id == id))
+            .map(|s| s.title.clone());
         by_fw.entry(r.other.fw).or_default().push(RelatedRow {
             control: control_link(model, cov, r.other),
             relationship: r.rel.as_str(),
@@ -474,7 +535,13 @@ fn control_page(model: &Model, cov: &Coverage, k: ControlKey) -> PageSpec {
         any_evidence: cc.any_evidence,
     };
     let title = format!("{}:{} {}", f.slug(), c.id, c.title);
-    spec(control_url(model, k), "control.html", title, "frameworks", view)
+    spec(
+        control_url(model, k),
+        "control.html",
+        title,
+        "frameworks",
+        view,
+    )
 }
 
 /// Controls an item names, grouped by framework, for document and evidence pages.
@@ -489,7 +556,11 @@ struct ControlsByFramework {
     related: usize,
 }
 
-fn controls_by_framework(model: &Model, cov: &Coverage, named: &[ControlKey]) -> Vec<ControlsByFramework> {
+fn controls_by_framework(
+    model: &Model,
+    cov: &Coverage,
+    named: &[ControlKey],
+) -> Vec<ControlsByFramework> {
     let mut direct: BTreeMap<usize, Vec<ControlKey>> = BTreeMap::new();
     let mut inherited: BTreeMap<usize, Vec<ControlKey>> = BTreeMap::new();
     let mut related: BTreeMap<usize, Vec<ControlKey>> = BTreeMap::new();
@@ -501,7 +572,11 @@ fn controls_by_framework(model: &Model, cov: &Coverage, named: &[ControlKey]) ->
             if named.contains(&r.other) {
                 continue;
             }
-            let target = if r.rel.inverse().is_full() { &mut inherited } else { &mut related };
+            let target = if r.rel.inverse().is_full() {
+                &mut inherited
+            } else {
+                &mut related
+            };
             let v = target.entry(r.other.fw).or_default();
             if !v.contains(&r.other) {
                 v.push(r.other);
@@ -514,7 +589,12 @@ fn controls_by_framework(model: &Model, cov: &Coverage, named: &[ControlKey]) ->
             rel.retain(|k| !inh.contains(k));
         }
     }
-    let fws: std::collections::BTreeSet<usize> = direct.keys().chain(inherited.keys()).chain(related.keys()).copied().collect();
+    let fws: std::collections::BTreeSet<usize> = direct
+        .keys()
+        .chain(inherited.keys())
+        .chain(related.keys())
+        .copied()
+        .collect();
     fws.into_iter()
         .map(|fw| {
             let mut d = direct.remove(&fw).unwrap_or_default();
@@ -571,7 +651,13 @@ fn documents_index(model: &Model) -> PageSpec {
         })
         .filter(|k| !k.rows.is_empty())
         .collect();
-    spec("documents/index.html".into(), "documents.html", "Policies and documents".into(), "documents", V { kinds })
+    spec(
+        "documents/index.html".into(),
+        "documents.html",
+        "Policies and documents".into(),
+        "documents",
+        V { kinds },
+    )
 }
 
 fn document_page(model: &Model, cov: &Coverage, d: &ResolvedDocument) -> PageSpec {
@@ -601,7 +687,13 @@ fn document_page(model: &Model, cov: &Coverage, d: &ResolvedDocument) -> PageSpe
         source_path: crate::diagnostic::display_path(&d.doc.path),
         frameworks: controls_by_framework(model, cov, &d.controls),
     };
-    spec(doc_url(d), "document.html", m.title.clone(), "documents", view)
+    spec(
+        doc_url(d),
+        "document.html",
+        m.title.clone(),
+        "documents",
+        view,
+    )
 }
 
 #[derive(Serialize)]
@@ -643,10 +735,28 @@ fn evidence_index(model: &Model, cov: &Coverage) -> PageSpec {
         frameworks: Vec<String>,
         multi_framework: usize,
     }
-    let rows: Vec<EvidenceRow> = model.evidence.iter().map(|e| evidence_row(model, cov, e)).collect();
+    let rows: Vec<EvidenceRow> = model
+        .evidence
+        .iter()
+        .map(|e| evidence_row(model, cov, e))
+        .collect();
     let multi_framework = rows.iter().filter(|r| r.frameworks.len() >= 2).count();
-    let frameworks = model.frameworks.iter().map(|f| f.slug().to_string()).collect();
-    spec("evidence/index.html".into(), "evidence_list.html", "Evidence library".into(), "evidence", V { rows, frameworks, multi_framework })
+    let frameworks = model
+        .frameworks
+        .iter()
+        .map(|f| f.slug().to_string())
+        .collect();
+    spec(
+        "evidence/index.html".into(),
+        "evidence_list.html",
+        "Evidence library".into(),
+        "evidence",
+        V {
+            rows,
+            frameworks,
+            multi_framework,
+        },
+    )
 }
 
 fn evidence_page(model: &Model, cov: &Coverage, e: &ResolvedEvidence) -> PageSpec {
@@ -682,7 +792,13 @@ fn evidence_page(model: &Model, cov: &Coverage, e: &ResolvedEvidence) -> PageSpe
         url: m.url.clone(),
         frameworks: controls_by_framework(model, cov, &e.controls),
     };
-    spec(evidence_url(e), "evidence.html", m.title.clone(), "evidence", view)
+    spec(
+        evidence_url(e),
+        "evidence.html",
+        m.title.clone(),
+        "evidence",
+        view,
+    )
 }
 
 #[derive(Serialize)]
@@ -729,12 +845,27 @@ fn overlap_index(model: &Model, pairs: &[Pair]) -> PageSpec {
             slug: model.frameworks[a].slug().to_string(),
             title: model.frameworks[a].catalog.title.clone(),
             cells: (0..n)
-                .map(|b| pairs.iter().find(|p| p.from == a && p.to == b).map(|p| overlap_cell(model, p)))
+                .map(|b| {
+                    pairs
+                        .iter()
+                        .find(|p| p.from == a && p.to == b)
+                        .map(|p| overlap_cell(model, p))
+                })
                 .collect(),
         })
         .collect();
-    let columns = model.frameworks.iter().map(|f| f.slug().to_string()).collect();
-    spec("overlap/index.html".into(), "overlap.html", "Framework overlap".into(), "overlap", V { columns, rows })
+    let columns = model
+        .frameworks
+        .iter()
+        .map(|f| f.slug().to_string())
+        .collect();
+    spec(
+        "overlap/index.html".into(),
+        "overlap.html",
+        "Framework overlap".into(),
+        "overlap",
+        V { columns, rows },
+    )
 }
 
 fn pair_page(model: &Model, cov: &Coverage, p: &Pair) -> PageSpec {
@@ -767,7 +898,10 @@ fn pair_page(model: &Model, cov: &Coverage, p: &Pair) -> PageSpec {
     let mut mapped = Vec::new();
     let mut unmapped = Vec::new();
     for (ci, links) in &p.rows {
-        let k = ControlKey { fw: p.from, ctl: *ci };
+        let k = ControlKey {
+            fw: p.from,
+            ctl: *ci,
+        };
         if links.is_empty() {
             unmapped.push(control_link(model, cov, k));
         } else {
@@ -803,7 +937,13 @@ fn pair_page(model: &Model, cov: &Coverage, p: &Pair) -> PageSpec {
         model.frameworks[p.from].slug(),
         model.frameworks[p.to].slug()
     );
-    spec(pair_url(model, p.from, p.to), "overlap_pair.html", title, "overlap", view)
+    spec(
+        pair_url(model, p.from, p.to),
+        "overlap_pair.html",
+        title,
+        "overlap",
+        view,
+    )
 }
 
 #[derive(Serialize)]
@@ -819,9 +959,15 @@ pub fn relationship_legend() -> Vec<LegendEntry> {
         (Equal, "both controls ask for the same thing"),
         (SubsetOf, "meeting the other control fully meets this one"),
         (SupersetOf, "this control asks for more than the other"),
-        (Intersects, "they share some requirements; each has some the other lacks"),
+        (
+            Intersects,
+            "they share some requirements; each has some the other lacks",
+        ),
     ]
     .into_iter()
-    .map(|(r, meaning)| LegendEntry { name: r.as_str(), meaning })
+    .map(|(r, meaning)| LegendEntry {
+        name: r.as_str(),
+        meaning,
+    })
     .collect()
 }

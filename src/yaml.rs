@@ -11,7 +11,11 @@ use std::path::Path;
 pub const MAX_YAML_BYTES: usize = 16 * 1024 * 1024;
 
 /// Parses `text`, which starts at line `first_line` (1-based) of the file at `path`.
-pub fn parse<T: DeserializeOwned>(text: &str, path: &Path, first_line: usize) -> Result<T, Diagnostic> {
+pub fn parse<T: DeserializeOwned>(
+    text: &str,
+    path: &Path,
+    first_line: usize,
+) -> Result<T, Diagnostic> {
     if text.len() > MAX_YAML_BYTES {
         return Err(Diagnostic::error(
             path,
@@ -64,17 +68,24 @@ mod tests {
     fn positions_are_relative_to_the_file() {
         let err = parse::<Rec>("id: a\nidd: b\n", Path::new("f.md"), 2).unwrap_err();
         assert_eq!((err.line, err.column), (Some(3), Some(1)));
-        assert!(err.message.contains("unknown field `idd`"), "{}", err.message);
+        assert!(
+            err.message.contains("unknown field `idd`"),
+            "{}",
+            err.message
+        );
         assert!(!err.message.contains(" at line "), "{}", err.message);
     }
 
     #[test]
     fn alias_bombs_are_refused() {
-        let mut bomb = String::from("a: &a [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]\n");
+        let mut bomb =
+            String::from("a: &a [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]\n");
         let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
         for w in names.windows(2) {
             let (p, n) = (w[0], w[1]);
-            bomb.push_str(&format!("{n}: &{n} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n"));
+            bomb.push_str(&format!(
+                "{n}: &{n} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n"
+            ));
         }
         let err = parse::<serde_yaml::Value>(&bomb, Path::new("bomb.yaml"), 1).unwrap_err();
         assert!(err.message.contains("alias bomb"), "{}", err.message);

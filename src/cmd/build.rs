@@ -1,0 +1,64 @@
+use crate::{Common, fail};
+use crosswalk::diagnostic::Diagnostics;
+use crosswalk::model::Classification;
+use crosswalk::site::Site;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    common: Common,
+    /// Output folder (default: `output` in crosswalk.yaml, else public/)
+    #[arg(long, value_name = "DIR")]
+    output: Option<PathBuf>,
+    /// Highest classification to publish: public, internal or confidential
+    #[arg(long, value_name = "NAME", value_parser = str::parse::<Classification>)]
+    profile: Option<Classification>,
+    /// Print how long each stage took
+    #[arg(long)]
+    timings: bool,
+}
+
+pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
+    let site = Site::open(&a.common.root).map_err(fail)?;
+    // A relative --output is relative to where the command runs, like any other path argument.
+    let output = match a.output {
+        Some(o) if o.is_relative() => Some(std::env::current_dir().unwrap_or_default().join(o)),
+        o => o,
+    };
+    let report = match site.build(&a.common.options(a.profile), output.as_deref()) {
+        Ok(r) => r,
+        Err(diags) => {
+            let n = diags.error_count();
+            for d in diags.sorted().iter().filter(|d| d.is_error()) {
+                eprintln!("{d}");
+            }
+            eprintln!(
+                "error: build failed with {n} error{}; the previous output was left as it was",
+                if n == 1 { "" } else { "s" }
+            );
+            return Ok(ExitCode::from(1));
+        }
+    };
+    if !a.common.quiet {
+        let total = report.timings.last().map_or(0, |t| t.1.as_millis());
+        let warnings = if report.warnings > 0 {
+            format!(" ({} warnings: run `crosswalk check`)", report.warnings)
+        } else {
+            String::new()
+        };
+        eprintln!(
+            "built {} pages and copied {} evidence files into {} in {total} ms{warnings}",
+            report.pages,
+            report.files_copied,
+            report.output.display()
+        );
+    }
+    if a.timings {
+        for (stage, d) in &report.timings {
+            eprintln!("{stage:>8}: {:>8.1} ms", d.as_secs_f64() * 1000.0);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,55 @@
+use crate::{Common, Format, fail};
+use crosswalk::diagnostic::Diagnostics;
+use crosswalk::site::Site;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    common: Common,
+    /// Output format: text, json, or github (workflow annotations)
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Treat warnings (expired evidence, overdue reviews) as errors
+    #[arg(long)]
+    strict: bool,
+}
+
+pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
+    let site = Site::open(&a.common.root).map_err(fail)?;
+    let diags = site.check(&a.common.options(None)).map_err(fail)?;
+    let failed = diags.has_errors() || (a.strict && diags.warning_count() > 0);
+    let sorted = diags.sorted();
+    match a.format {
+        Format::Text => {
+            for d in sorted.iter().filter(|d| d.is_error() || !a.common.quiet) {
+                println!("{d}");
+            }
+            if !a.common.quiet {
+                eprintln!(
+                    "{} errors, {} warnings",
+                    diags.error_count(),
+                    diags.warning_count()
+                );
+            }
+        }
+        Format::Json => {
+            let v = serde_json::json!({
+                "errors": diags.error_count(),
+                "warnings": diags.warning_count(),
+                "diagnostics": sorted,
+            });
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+        Format::Github => {
+            for d in &sorted {
+                println!("{}", d.github_annotation());
+            }
+        }
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,21 @@
+pub mod build;
+pub mod check;
+pub mod frameworks;
+pub mod init;
+pub mod map;
+pub mod overlap;
+
+use crate::fail;
+use crosswalk::diagnostic::Diagnostics;
+use crosswalk::site::{Analysis, Options, Site};
+
+/// Loads and analyses the site at `root` (or the built-in mappings alone where there is no site),
+/// failing on content errors.
+pub fn analyse_or_empty(root: &std::path::Path, opts: &Options) -> Result<Analysis, Diagnostics> {
+    let site = Site::open_or_empty(root).map_err(fail)?;
+    let analysis = site.analyse(opts, &mut Vec::new()).map_err(fail)?;
+    if analysis.diagnostics.has_errors() {
+        return Err(analysis.diagnostics);
+    }
+    Ok(analysis)
+}

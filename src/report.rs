@@ -1,0 +1,295 @@
+//! Reports for the terminal and for scripts: `crosswalk frameworks`, `map` and `overlap`.
+//! Each is a serialisable value (the JSON shape) with a plain-text table beside it.
+
+use crate::model::ControlRef;
+use crate::overlap::{self, Pair};
+use crate::resolve::{ControlKey, Model};
+use serde::Serialize;
+use std::fmt::Write;
+
+#[derive(Serialize)]
+pub struct FrameworkInfo {
+    pub slug: String,
+    pub edition: String,
+    pub title: String,
+    /// Counted controls (see `counts`).
+    pub controls: usize,
+    /// Every entry in the catalog, counted or not.
+    pub entries: usize,
+    pub counts: Option<String>,
+    pub in_scope: bool,
+    pub groups: Vec<GroupInfo>,
+    pub sources: Vec<crate::model::Source>,
+}
+
+#[derive(Serialize)]
+pub struct GroupInfo {
+    pub id: String,
+    pub title: String,
+    pub controls: usize,
+    pub counted: bool,
+}
+
+pub fn frameworks(model: &Model) -> Vec<FrameworkInfo> {
+    model
+        .frameworks
+        .iter()
+        .map(|f| {
+            let groups: Vec<GroupInfo> = f
+                .catalog
+                .groups
+                .iter()
+                .map(|g| GroupInfo {
+                    id: g.id.clone(),
+                    title: g.title.clone(),
+                    controls: f
+                        .catalog
+                        .controls
+                        .iter()
+                        .filter(|c| c.group == g.id)
+                        .count(),
+                    counted: g.counted,
+                })
+                .collect();
+            FrameworkInfo {
+                slug: f.slug().to_string(),
+                edition: f.catalog.edition.clone(),
+                title: f.catalog.title.clone(),
+                controls: (0..f.catalog.controls.len())
+                    .filter(|&i| f.is_counted(i))
+                    .count(),
+                entries: f.catalog.controls.len(),
+                counts: f.catalog.counts.clone(),
+                in_scope: f.in_scope,
+                groups,
+                sources: f.catalog.sources.clone(),
+            }
+        })
+        .collect()
+}
+
+pub fn frameworks_text(list: &[FrameworkInfo]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<16} {:<10} {:>8}  {:<7} TITLE",
+        "SLUG", "EDITION", "CONTROLS", "GROUPS"
+    );
+    for f in list {
+        let counted = f.groups.iter().filter(|g| g.counted).count();
+        let _ = writeln!(
+            out,
+            "{:<16} {:<10} {:>8}  {:<7} {}{}",
+            f.slug,
+            f.edition,
+            f.controls,
+            counted,
+            f.title,
+            if f.in_scope { "  (in scope)" } else { "" }
+        );
+    }
+    out
+}
+
+#[derive(Serialize)]
+pub struct MapReport {
+    pub control: String,
+    pub title: String,
+    pub framework: String,
+    pub related: Vec<Related>,
+}
+
+#[derive(Serialize)]
+pub struct Related {
+    pub control: String,
+    pub title: String,
+    /// `<this control> RELATIONSHIP <related control>`.
+    pub relationship: &'static str,
+    /// Through the hub rather than a crosswalk of its own.
+    pub derived: bool,
+    /// The hub control a derived link goes through.
+    pub via: Option<String>,
+    /// The crosswalk file and the public source it names.
+    pub crosswalk: Option<String>,
+    pub source: Option<String>,
+}
+
+/// Every control related to `r`, optionally only in framework `to`. Frameworks with a crosswalk
+/// of their own get direct links; the others get links derived through the hub.
+pub fn map(
+    model: &Model,
+    r: &ControlRef,
+    to: Option<&str>,
+) -> Result<MapReport, (String, Option<String>)> {
+    let k = model.lookup(r)?;
+    let targets: Vec<usize> = match to {
+        Some(slug) => match model.framework(slug) {
+            Some(i) => vec![i],
+            None => {
+                let hint =
+                    crate::resolve::nearest(slug, model.frameworks.iter().map(|f| f.slug()), 2)
+                        .map(|s| format!("did you mean {}?", s.join(" or ")));
+                return Err((format!("unknown framework `{slug}`"), hint));
+            }
+        },
+        None => (0..model.frameworks.len()).filter(|&i| i != k.fw).collect(),
+    };
+    let mut related = Vec::new();
+    for b in targets {
+        let p = overlap_row(model, k, b);
+        for l in p {
+            related.push(l);
+        }
+    }
+    let f = &model.frameworks[k.fw];
+    Ok(MapReport {
+        control: model.control_name(k),
+        title: f.catalog.controls[k.ctl].title.clone(),
+        framework: f.slug().to_string(),
+        related,
+    })
+}
+
+fn overlap_row(model: &Model, k: ControlKey, b: usize) -> Vec<Related> {
+    if b == k.fw {
+        return Vec::new();
+    }
+    let pair: Pair = overlap::pair_for_control(model, k, b);
+    pair.rows
+        .into_iter()
+        .flat_map(|(_, links)| links)
+        .map(|l| {
+            let direct = l.via.is_none();
+            let (crosswalk, source) = if direct {
+                model
+                    .relations_of(k)
+                    .iter()
+                    .find(|r| r.other == l.to)
+                    .map(|r| {
+                        let x = &model.crosswalks[r.crosswalk];
+                        let m = &x.mappings[r.mapping];
+                        let sid = m
+                            .source
+                            .clone()
+                            .or_else(|| x.sources.first().map(|s| s.id.clone()));
+                        let title = sid
+                            .and_then(|id| x.sources.iter().find(|s| s.id == id))
+                            .map(|s| s.title.clone());
+                        (Some(format!("{}__{}", x.from, x.to)), title)
+                    })
+                    .unwrap_or((None, None))
+            } else {
+                (None, None)
+            };
+            Related {
+                control: model.control_name(l.to),
+                title: model.frameworks[l.to.fw].catalog.controls[l.to.ctl]
+                    .title
+                    .clone(),
+                relationship: l.rel.as_str(),
+                derived: !direct,
+                via: l.via.map(|v| model.control_name(v)),
+                crosswalk,
+                source,
+            }
+        })
+        .collect()
+}
+
+pub fn map_text(m: &MapReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}  {}", m.control, m.title);
+    if m.related.is_empty() {
+        let _ = writeln!(out, "  no related controls");
+    }
+    for r in &m.related {
+        let how = if r.derived {
+            format!("derived via {}", r.via.as_deref().unwrap_or("?"))
+        } else {
+            r.source.clone().unwrap_or_default()
+        };
+        let _ = writeln!(
+            out,
+            "  {:<12} {:<28} {}  [{}]",
+            r.relationship, r.control, r.title, how
+        );
+    }
+    out
+}
+
+#[derive(Serialize)]
+pub struct OverlapReport {
+    pub pairs: Vec<PairInfo>,
+}
+
+#[derive(Serialize)]
+pub struct PairInfo {
+    pub from: String,
+    pub to: String,
+    pub full: f64,
+    pub partial: f64,
+    pub weighted: f64,
+    pub derived: bool,
+    pub controls: usize,
+    pub full_controls: usize,
+    pub partial_controls: usize,
+}
+
+fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+pub fn overlap(model: &Model, pairs: &[Pair]) -> OverlapReport {
+    OverlapReport {
+        pairs: pairs
+            .iter()
+            .map(|p| PairInfo {
+                from: model.frameworks[p.from].slug().to_string(),
+                to: model.frameworks[p.to].slug().to_string(),
+                full: round4(p.full_ratio()),
+                partial: round4(p.partial_ratio()),
+                weighted: round4(p.weighted()),
+                derived: p.derived,
+                controls: p.controls,
+                full_controls: p.full,
+                partial_controls: p.partial,
+            })
+            .collect(),
+    }
+}
+
+/// A matrix of weighted figures: row framework covered by column framework; `~` marks derived.
+pub fn overlap_text(model: &Model, report: &OverlapReport) -> String {
+    let slugs: Vec<&str> = model.frameworks.iter().map(|f| f.slug()).collect();
+    let w = slugs.iter().map(|s| s.len()).max().unwrap_or(8).max(8);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Share of the row framework's controls covered by the column framework (weighted: full + half of partial; ~ derived through the hub)"
+    );
+    let _ = write!(out, "{:<w$}", "");
+    for s in &slugs {
+        let _ = write!(out, " {:>w$}", s);
+    }
+    out.push('\n');
+    for a in &slugs {
+        let _ = write!(out, "{:<w$}", a);
+        for b in &slugs {
+            let cell = report
+                .pairs
+                .iter()
+                .find(|p| p.from == *a && p.to == *b)
+                .map(|p| {
+                    format!(
+                        "{}{}",
+                        if p.derived { "~" } else { "" },
+                        crate::view::pct(p.weighted)
+                    )
+                })
+                .unwrap_or_else(|| "-".into());
+            let _ = write!(out, " {:>w$}", cell);
+        }
+        out.push('\n');
+    }
+    out
+}
