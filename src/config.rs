@@ -1,8 +1,9 @@
 //! `crosswalk.yaml`, the site's configuration.
 
 use crate::diagnostic::Diagnostic;
-use crate::model::{Classification, Period, Unit};
+use crate::model::{Classification, Date, Period, Unit};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub const CONFIG_FILE: &str = "crosswalk.yaml";
@@ -22,15 +23,57 @@ pub struct Config {
     /// Evidence expiring within this window, and reviews due within it, are flagged as due soon.
     #[serde(default = "default_window")]
     pub due_soon: Period,
-    /// The classification a build shows when no profile is given.
+    /// The profile a build uses when `--profile` is not given.
     #[serde(default = "default_profile")]
-    pub default_profile: Classification,
+    pub default_profile: String,
+    /// Named build profiles, each the highest classification it may show. `public`, `internal`
+    /// and `confidential` always exist and mean what they say unless redefined here.
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Classification>,
     /// Theme name: themes/<name>/ in the site, falling back to the built-in default theme.
     #[serde(default = "default_theme")]
     pub theme: String,
+    /// The evidence ledger (append-only JSON lines), relative to the site root.
+    #[serde(default = "default_ledger")]
+    pub ledger: PathBuf,
+    /// Ed25519 private key (PKCS#8 PEM) that `seal` signs with; $CROSSWALK_SIGNING_KEY overrides.
+    /// Keep it out of the repository.
+    #[serde(default)]
+    pub signing_key: Option<PathBuf>,
+    /// The matching public key (PEM), relative to the site root: `verify` checks signatures with
+    /// it and the portal publishes it.
+    #[serde(default)]
+    pub public_key: Option<PathBuf>,
+    /// Audits the evidence serves; `crosswalk package <id>` builds one auditor's package.
+    #[serde(default)]
+    pub audits: Vec<Audit>,
     /// The file's text, kept to position diagnostics about its values.
     #[serde(skip)]
     pub source: String,
+}
+
+/// An audit: a framework and the period the auditor samples.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Audit {
+    pub id: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    pub framework: String,
+    pub start: Date,
+    pub end: Date,
+    #[serde(default)]
+    pub auditor: Option<String>,
+}
+
+impl Audit {
+    pub fn title(&self) -> String {
+        self.title.clone().unwrap_or_else(|| self.id.clone())
+    }
+}
+
+fn default_ledger() -> PathBuf {
+    PathBuf::from("content/evidence/ledger.jsonl")
 }
 
 fn default_output() -> PathBuf {
@@ -44,8 +87,8 @@ fn default_window() -> Period {
     }
 }
 
-fn default_profile() -> Classification {
-    Classification::Internal
+fn default_profile() -> String {
+    "internal".into()
 }
 
 fn default_theme() -> String {
@@ -62,7 +105,12 @@ impl Config {
             output: default_output(),
             due_soon: default_window(),
             default_profile: default_profile(),
+            profiles: BTreeMap::new(),
             theme: default_theme(),
+            ledger: default_ledger(),
+            signing_key: None,
+            public_key: None,
+            audits: Vec::new(),
             source: String::new(),
         }
     }
@@ -80,15 +128,61 @@ impl Config {
             }
         })?;
         let text = crate::load::decode_utf8(&bytes, &shown)?;
+        Config::parse(text, &shown)
+    }
+
+    /// Parses the text of a `crosswalk.yaml`; `shown` names it in messages.
+    pub fn parse(text: String, shown: &Path) -> Result<Config, Diagnostic> {
         if text.trim().is_empty() {
-            return Err(Diagnostic::error(&shown, "empty configuration file")
+            return Err(Diagnostic::error(shown, "empty configuration file")
                 .with_hint("it needs at least `title:`"));
         }
-        let mut config: Config = crate::yaml::parse(&text, &shown, 1)?;
+        let mut config: Config = crate::yaml::parse(&text, shown, 1)?;
         config.source = text;
         if config.output.as_os_str().is_empty() {
-            return Err(Diagnostic::error(&shown, "`output` must not be empty"));
+            return Err(Diagnostic::error(shown, "`output` must not be empty"));
         }
+        let mut ids = std::collections::HashSet::new();
+        for a in &config.audits {
+            let pos = crate::diagnostic::Pos::find(&config.source, &a.id, 0);
+            if !ids.insert(a.id.as_str()) {
+                return Err(
+                    Diagnostic::error(shown, format!("duplicate audit id `{}`", a.id)).at(pos),
+                );
+            }
+            if a.end < a.start {
+                return Err(Diagnostic::error(
+                    shown,
+                    format!(
+                        "audit `{}` ends ({}) before it starts ({})",
+                        a.id, a.end, a.start
+                    ),
+                )
+                .at(pos));
+            }
+        }
+        config.profile(&config.default_profile).map_err(|m| {
+            Diagnostic::error(shown, format!("`default_profile`: {m}")).at(
+                crate::diagnostic::Pos::find(&config.source, "default_profile:", 0),
+            )
+        })?;
         Ok(config)
+    }
+
+    /// The highest classification profile `name` may show.
+    pub fn profile(&self, name: &str) -> Result<Classification, String> {
+        if let Some(c) = self.profiles.get(name) {
+            return Ok(*c);
+        }
+        name.parse::<Classification>().map_err(|_| {
+            let mut known: Vec<&str> = vec!["public", "internal", "confidential"];
+            known.extend(self.profiles.keys().map(String::as_str));
+            known.sort();
+            known.dedup();
+            format!(
+                "unknown profile `{name}`: known profiles are {}",
+                known.join(", ")
+            )
+        })
     }
 }

@@ -9,12 +9,14 @@
 //!
 //! [`site::Site`] runs it; the `crosswalk` binary is a thin shell over this library.
 
+pub mod cache;
 pub mod config;
 pub mod coverage;
 pub mod diagnostic;
 pub mod embedded;
 pub mod freshness;
 pub mod init;
+pub mod ledger;
 pub mod load;
 pub mod model;
 pub mod overlap;

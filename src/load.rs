@@ -1,6 +1,7 @@
 //! Stage 1: find every input file and parse it, in parallel. Nothing here knows about other
 //! files: cross-references are the resolve stage's job.
 
+use crate::cache::HashCache;
 use crate::diagnostic::{Diagnostic, Pos};
 use crate::embedded;
 use crate::model::{Catalog, Crosswalk, DocKind, Document, DocumentMeta, Evidence, EvidenceMeta};
@@ -21,6 +22,19 @@ pub struct Loaded {
     pub artifacts: Vec<Option<Artifact>>,
     pub catalogs: Vec<Catalog>,
     pub crosswalks: Vec<Crosswalk>,
+    /// The evidence ledger's lines, if the site has a ledger.
+    pub ledger: Vec<crate::ledger::Line>,
+    pub ledger_exists: bool,
+    /// The ledger's public key, if configured.
+    pub public_key: Option<PublicKey>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PublicKey {
+    pub key: ed25519_dalek::VerifyingKey,
+    pub pem: String,
+    /// Lowercase hex SHA-256 of the raw 32-byte key, shown so readers can compare keys.
+    pub fingerprint: String,
 }
 
 /// An evidence record's file, located and hashed.
@@ -31,11 +45,18 @@ pub struct Artifact {
     pub file_name: String,
     pub size: u64,
     pub sha256: String,
+    /// Path relative to the site root, as the hash cache keys it.
+    pub rel: String,
+    pub mtime: String,
 }
 
 /// Loads every document, evidence record, catalog and crosswalk of the site at `root`.
 /// Per-file problems are returned as diagnostics; loading goes on past them.
-pub fn load(root: &Path) -> (Loaded, Vec<Diagnostic>) {
+pub fn load(
+    root: &Path,
+    config: &crate::config::Config,
+    cache: Option<&HashCache>,
+) -> (Loaded, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let canonical_root = match root.canonicalize() {
         Ok(r) => r,
@@ -90,7 +111,7 @@ pub fn load(root: &Path) -> (Loaded, Vec<Diagnostic>) {
     let art_results: Vec<Result<Option<Artifact>, Diagnostic>> = loaded
         .evidence
         .par_iter()
-        .map(|ev| locate_artifact(&canonical_root, ev))
+        .map(|ev| locate_artifact(&canonical_root, ev, cache))
         .collect();
     for r in art_results {
         match r {
@@ -108,6 +129,8 @@ pub fn load(root: &Path) -> (Loaded, Vec<Diagnostic>) {
     let (crosswalks, mut d) = load_mappings(root, &canonical_root, "crosswalks", parse_crosswalk);
     loaded.crosswalks = crosswalks;
     diags.append(&mut d);
+
+    load_ledger(root, &canonical_root, config, &mut loaded, &mut diags);
 
     // Stable order regardless of the parallel passes.
     loaded.documents.sort_by(|a, b| a.path.cmp(&b.path));
@@ -453,7 +476,11 @@ pub fn record_pos(text: &str, id: &str) -> Option<Pos> {
 
 /// Resolves an evidence record's `file:`: it must exist, be a regular file and lie inside the
 /// site once symlinks are followed. The file is hashed as a stream, never read whole.
-fn locate_artifact(canonical_root: &Path, ev: &Evidence) -> Result<Option<Artifact>, Diagnostic> {
+fn locate_artifact(
+    canonical_root: &Path,
+    ev: &Evidence,
+    cache: Option<&HashCache>,
+) -> Result<Option<Artifact>, Diagnostic> {
     let Some(file) = &ev.meta.file else {
         return Ok(None);
     };
@@ -496,12 +523,26 @@ fn locate_artifact(canonical_root: &Path, ev: &Evidence) -> Result<Option<Artifa
             ev.meta.id
         )));
     }
-    let (sha256, size) = hash_file(&real).map_err(|e| {
+    let cannot = |e: std::io::Error| {
         err(format!(
             "evidence `{}`: cannot read {file}: {e}",
             ev.meta.id
         ))
-    })?;
+    };
+    let meta = std::fs::metadata(&real).map_err(cannot)?;
+    let rel = real
+        .strip_prefix(canonical_root)
+        .unwrap_or(&real)
+        .to_string_lossy()
+        .replace('\\', "/");
+    let mtime = crate::cache::mtime_of(&meta);
+    let cached = cache
+        .and_then(|c| c.get(&rel, meta.len(), &mtime))
+        .map(str::to_string);
+    let (sha256, size) = match cached {
+        Some(h) => (h, meta.len()),
+        None => hash_file(&real).map_err(cannot)?,
+    };
     let file_name = real
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -511,7 +552,47 @@ fn locate_artifact(canonical_root: &Path, ev: &Evidence) -> Result<Option<Artifa
         file_name,
         size,
         sha256,
+        rel,
+        mtime,
     }))
+}
+
+/// Reads the evidence ledger and the public key, if the site has them.
+fn load_ledger(
+    root: &Path,
+    canonical_root: &Path,
+    config: &crate::config::Config,
+    loaded: &mut Loaded,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let rel = config.ledger.clone();
+    let abs = root.join(&rel);
+    if abs.exists() {
+        loaded.ledger_exists = true;
+        match read_site_file(root, canonical_root, &rel) {
+            Ok(text) => {
+                let (lines, mut d) = crate::ledger::read(&text, &rel);
+                loaded.ledger = lines;
+                diags.append(&mut d);
+            }
+            Err(d) => diags.push(d),
+        }
+    }
+    if let Some(pk) = &config.public_key {
+        let result = read_site_file(root, canonical_root, pk).and_then(|pem| {
+            let key = crate::ledger::load_public_key(&root.join(pk), pk)?;
+            let fingerprint = hex(&Sha256::digest(key.as_bytes()));
+            Ok(PublicKey {
+                key,
+                pem,
+                fingerprint,
+            })
+        });
+        match result {
+            Ok(k) => loaded.public_key = Some(k),
+            Err(d) => diags.push(d),
+        }
+    }
 }
 
 /// SHA-256 (lowercase hex) and size of a file, read in 64 KiB chunks.

@@ -6,7 +6,7 @@ mod cmd;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use crosswalk::diagnostic::{Diagnostic, Diagnostics};
-use crosswalk::model::{Classification, Date};
+use crosswalk::model::Date;
 use crosswalk::site::Options;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,11 +37,12 @@ pub struct Common {
 }
 
 impl Common {
-    pub fn options(&self, profile: Option<Classification>) -> Options {
+    pub fn options(&self, profile: Option<String>) -> Options {
         Options {
             today: self.today,
             profile,
             quiet: self.quiet,
+            cache_dir: None,
         }
     }
 }

@@ -101,6 +101,20 @@ pub struct ResolvedEvidence {
     pub ev: Evidence,
     pub artifact: Option<Artifact>,
     pub controls: Vec<ControlKey>,
+    pub seal: SealState,
+}
+
+/// An artifact's standing in the evidence ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SealState {
+    /// The latest ledger line for this record matches the file as it is now.
+    Sealed { seq: u64, sealed_at: String },
+    /// The file changed since its latest ledger line.
+    Changed { seq: u64, sealed_at: String },
+    /// No ledger line names this record.
+    Unsealed,
+    /// A `url:` record: nothing to seal.
+    External,
 }
 
 /// Everything the analysis and the pages need, already checked, and already filtered to the
@@ -121,6 +135,9 @@ pub struct Model {
     pub migrations: Migrations,
     /// The framework every other is mapped to (ISO 27001), when loaded.
     pub hub: Option<usize>,
+    /// Whether the site keeps an evidence ledger, and the key its signatures verify with.
+    pub ledger_exists: bool,
+    pub public_key: Option<crate::load::PublicKey>,
 }
 
 pub const HUB: &str = "iso27001";
@@ -331,7 +348,16 @@ pub fn resolve(
         artifacts,
         catalogs,
         crosswalks,
+        ledger,
+        ledger_exists,
+        public_key,
     } = loaded;
+    diags.extend(crate::ledger::verify_chain(
+        &ledger,
+        &config.ledger,
+        public_key.as_ref().map(|k| &k.key),
+    ));
+    let latest = crate::ledger::latest(&ledger);
 
     // Catalogs: current frameworks (in-scope first, in config order) and superseded editions.
     let mut current = Vec::new();
@@ -428,10 +454,23 @@ pub fn resolve(
             |raw| Pos::find(&ev.source, raw, from),
             &mut diags,
         );
+        let seal = match (&artifact, latest.iter().find(|l| l.entry.id == ev.meta.id)) {
+            (None, _) => SealState::External,
+            (Some(_), None) => SealState::Unsealed,
+            (Some(a), Some(l)) => {
+                let (seq, sealed_at) = (l.entry.seq, l.entry.sealed_at.clone());
+                if l.entry.sha256 == a.sha256 && l.entry.size == a.size {
+                    SealState::Sealed { seq, sealed_at }
+                } else {
+                    SealState::Changed { seq, sealed_at }
+                }
+            }
+        };
         resolved_ev.push(ResolvedEvidence {
             ev,
             artifact,
             controls,
+            seal,
         });
     }
 
@@ -440,6 +479,18 @@ pub fn resolve(
     resolved_ev.retain(|e| e.ev.meta.classification <= profile);
     resolved_ev.sort_by(|a, b| a.ev.meta.id.cmp(&b.ev.meta.id));
 
+    for a in &config.audits {
+        if !frameworks.iter().any(|f| f.slug() == a.framework) {
+            let from = config.source.find(&a.id).unwrap_or(0);
+            diags.push(
+                Diagnostic::error(
+                    crate::config::CONFIG_FILE,
+                    format!("audit `{}` names unknown framework `{}`", a.id, a.framework),
+                )
+                .at(Pos::find(&config.source, &a.framework, from)),
+            );
+        }
+    }
     let hub = frameworks.iter().position(|f| f.slug() == HUB);
     let model = Model {
         config,
@@ -453,6 +504,8 @@ pub fn resolve(
         superseded,
         migrations,
         hub,
+        ledger_exists,
+        public_key,
     };
     (model, diags)
 }

@@ -1,15 +1,16 @@
 //! The `Site` owns a build from start to end. `build()` reads like a table of contents: one call
 //! per pipeline stage, each timed (`--timings`).
 
+use crate::cache::HashCache;
 use crate::config::Config;
 use crate::coverage::{self, Coverage};
 use crate::diagnostic::{Diagnostic, Diagnostics, Pos};
 use crate::freshness::{Freshness, evidence_expiry, next_review};
 use crate::load::{self, record_pos};
-use crate::model::{Classification, Date};
+use crate::model::Date;
 use crate::overlap::{self, Pair};
 use crate::render::{self, SiteView, Theme};
-use crate::resolve::{self, Model};
+use crate::resolve::{self, Model, SealState};
 use crate::view;
 use crate::write::{self, Output};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -24,9 +25,11 @@ use std::time::{Duration, Instant};
 pub struct Options {
     /// The date freshness is judged against; default: today (or $CROSSWALK_TODAY).
     pub today: Option<Date>,
-    /// Highest classification shown; default: the config's `default_profile`.
-    pub profile: Option<Classification>,
+    /// The build profile's name; default: the config's `default_profile`.
+    pub profile: Option<String>,
     pub quiet: bool,
+    /// Output folder whose hash cache may be used (never for seal or verify).
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// A loaded, resolved and analysed site.
@@ -96,9 +99,17 @@ impl Site {
             Some(d) => d,
             None => default_today()?,
         };
-        let profile = opts.profile.unwrap_or(self.config.default_profile);
+        let name = opts
+            .profile
+            .as_deref()
+            .unwrap_or(&self.config.default_profile);
+        let profile = self
+            .config
+            .profile(name)
+            .map_err(|m| Diagnostic::error("<command line>", m))?;
         let t = Instant::now();
-        let (loaded, load_diags) = load::load(&self.root);
+        let cache = opts.cache_dir.as_deref().map(HashCache::read);
+        let (loaded, load_diags) = load::load(&self.root, &self.config, cache.as_ref());
         timings.push(("load", t.elapsed()));
         let t = Instant::now();
         let (model, resolve_diags) = resolve::resolve(loaded, self.config.clone(), today, profile);
@@ -122,7 +133,7 @@ impl Site {
     /// Every problem in the site: all content, whatever its classification.
     pub fn check(&self, opts: &Options) -> Result<Diagnostics, Diagnostic> {
         let opts = Options {
-            profile: Some(Classification::Confidential),
+            profile: Some("confidential".into()),
             ..opts.clone()
         };
         Ok(self.analyse(&opts, &mut Vec::new())?.diagnostics)
@@ -142,7 +153,11 @@ impl Site {
             .map_err(fail)?;
 
         progress.stage("loading");
-        let analysis = self.analyse(opts, &mut timings).map_err(fail)?;
+        let opts = Options {
+            cache_dir: Some(dest.clone()),
+            ..opts.clone()
+        };
+        let analysis = self.analyse(&opts, &mut timings).map_err(fail)?;
         if analysis.diagnostics.has_errors() {
             return Err(analysis.diagnostics);
         }
@@ -181,10 +196,27 @@ impl Site {
         for (name, bytes) in &theme.static_files {
             out.files.push((format!("static/{name}"), bytes.clone()));
         }
+        let mut cache = HashCache::default();
         for e in &model.evidence {
             if let (Some(url), Some(a)) = (view::artifact_url(e), &e.artifact) {
                 out.copies.push((url, a.absolute.clone()));
+                cache.files.insert(
+                    a.rel.clone(),
+                    crate::cache::Entry {
+                        size: a.size,
+                        mtime: a.mtime.clone(),
+                        sha256: a.sha256.clone(),
+                    },
+                );
             }
+        }
+        out.files
+            .push((crate::cache::CACHE_FILE.to_string(), cache.to_json()));
+        if let Some(pk) = &model.public_key {
+            out.files.push((
+                view::PUBLIC_KEY_URL.to_string(),
+                pk.pem.clone().into_bytes(),
+            ));
         }
         let page_count = pages.len();
         let files_copied = out.copies.len();
@@ -199,6 +231,154 @@ impl Site {
             warnings: diagnostics.warning_count(),
             timings,
         })
+    }
+}
+
+/// What `seal` did.
+#[derive(Debug)]
+pub struct SealReport {
+    pub appended: Vec<crate::ledger::Entry>,
+    pub signed: bool,
+    pub ledger: PathBuf,
+}
+
+/// What `verify` found.
+#[derive(Debug, Default)]
+pub struct VerifyReport {
+    pub lines: usize,
+    pub files_checked: usize,
+    pub signed: bool,
+    pub diagnostics: Diagnostics,
+}
+
+impl Site {
+    /// Everything, at the confidential profile, hashed afresh: the ledger must see real bytes.
+    fn analyse_for_ledger(&self, opts: &Options) -> Result<Analysis, Diagnostic> {
+        let opts = Options {
+            profile: Some("confidential".into()),
+            cache_dir: None,
+            ..opts.clone()
+        };
+        self.analyse(&opts, &mut Vec::new())
+    }
+
+    /// Appends a ledger line for every evidence artifact that is new or changed since its last
+    /// line, signed when a key is configured. Refuses while the site or the ledger has errors.
+    pub fn seal(&self, opts: &Options) -> Result<SealReport, Diagnostics> {
+        let fail = |d: Diagnostic| {
+            let mut ds = Diagnostics::default();
+            ds.push(d);
+            ds
+        };
+        let analysis = self.analyse_for_ledger(opts).map_err(fail)?;
+        if analysis.diagnostics.has_errors() {
+            return Err(analysis.diagnostics);
+        }
+        let key_path = std::env::var_os("CROSSWALK_SIGNING_KEY")
+            .map(PathBuf::from)
+            .or_else(|| self.config.signing_key.as_ref().map(|p| self.root.join(p)));
+        let key = match &key_path {
+            Some(p) => Some(crate::ledger::load_signing_key(p).map_err(fail)?),
+            None => None,
+        };
+        let model = &analysis.model;
+        match (&key, &model.public_key) {
+            (None, Some(_)) => {
+                return Err(fail(
+                    Diagnostic::error(crate::config::CONFIG_FILE, "the ledger is signed (`public_key` is set) but no signing key was given")
+                        .with_hint("set $CROSSWALK_SIGNING_KEY to the private key's path, or `signing_key:` in crosswalk.yaml"),
+                ));
+            }
+            (Some(k), Some(pk)) if k.verifying_key() != pk.key => {
+                return Err(fail(Diagnostic::error(
+                    crate::config::CONFIG_FILE,
+                    "the signing key does not match `public_key`: signatures would not verify",
+                )));
+            }
+            _ => {}
+        }
+        let current: Vec<crate::ledger::Current> = model
+            .evidence
+            .iter()
+            .filter_map(|e| {
+                e.artifact.as_ref().map(|a| crate::ledger::Current {
+                    id: e.ev.meta.id.clone(),
+                    path: a.rel.clone(),
+                    sha256: a.sha256.clone(),
+                    size: a.size,
+                })
+            })
+            .collect();
+        let (lines, _) = read_ledger(&self.root, &self.config);
+        let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let ledger = self.root.join(&self.config.ledger);
+        let appended = crate::ledger::seal(
+            &ledger,
+            &self.config.ledger,
+            &lines,
+            &current,
+            key.as_ref(),
+            &now,
+        )
+        .map_err(fail)?;
+        Ok(SealReport {
+            appended,
+            signed: key.is_some(),
+            ledger: self.config.ledger.clone(),
+        })
+    }
+
+    /// Walks the ledger's chain, checks every signature, and re-hashes the file behind every
+    /// record's latest line. Every altered, missing, reordered or removed entry is an error.
+    pub fn verify(&self, opts: &Options) -> Result<VerifyReport, Diagnostic> {
+        let analysis = self.analyse_for_ledger(opts)?;
+        let mut report = VerifyReport {
+            diagnostics: analysis.diagnostics,
+            signed: analysis.model.public_key.is_some(),
+            ..VerifyReport::default()
+        };
+        if !analysis.model.ledger_exists {
+            report.diagnostics.push(
+                Diagnostic::error(&self.config.ledger, "no evidence ledger: nothing to verify")
+                    .with_hint("run `crosswalk seal` to start one"),
+            );
+            return Ok(report);
+        }
+        let (lines, _) = read_ledger(&self.root, &self.config);
+        report.lines = lines.len();
+        let latest = crate::ledger::latest(&lines);
+        let checks: Vec<(usize, crate::ledger::FileState)> = latest
+            .par_iter()
+            .map(|l| (l.number, crate::ledger::check_file(&self.root, &l.entry)))
+            .collect();
+        report.files_checked = checks.len();
+        for ((number, state), l) in checks.into_iter().zip(&latest) {
+            let at = Some(Pos {
+                line: number,
+                column: 1,
+            });
+            let e = &l.entry;
+            match state {
+                crate::ledger::FileState::Intact => {}
+                crate::ledger::FileState::Altered { expected, actual } => report.diagnostics.push(
+                    Diagnostic::error(&self.config.ledger, format!("`{}`: {} was altered after sealing (sealed sha256 {expected}, now {actual})", e.id, e.path))
+                        .at(at)
+                        .with_hint("restore the sealed file, or seal the new version with `crosswalk seal` if the change is legitimate"),
+                ),
+                crate::ledger::FileState::Missing => report.diagnostics.push(
+                    Diagnostic::error(&self.config.ledger, format!("`{}`: sealed file {} is missing", e.id, e.path)).at(at),
+                ),
+            }
+        }
+        Ok(report)
+    }
+}
+
+/// The ledger's lines as they are on disk (an unreadable ledger reads as empty; `check` reports it).
+fn read_ledger(root: &Path, config: &Config) -> (Vec<crate::ledger::Line>, Vec<Diagnostic>) {
+    match std::fs::read_to_string(root.join(&config.ledger)) {
+        Ok(text) => crate::ledger::read(&text, &config.ledger),
+        Err(_) => (Vec::new(), Vec::new()),
     }
 }
 
@@ -262,6 +442,21 @@ fn staleness(model: &Model) -> Vec<Diagnostic> {
                 .at(pos)
                 .with_hint("collect it again and update `collected`"),
             );
+        }
+        if model.ledger_exists {
+            match &e.seal {
+                SealState::Unsealed => out.push(
+                    Diagnostic::warning(&e.ev.path, format!("evidence `{}` is not in the ledger", e.ev.meta.id))
+                        .at(pos)
+                        .with_hint("run `crosswalk seal`"),
+                ),
+                SealState::Changed { sealed_at, .. } => out.push(
+                    Diagnostic::warning(&e.ev.path, format!("evidence `{}`: its file changed since it was sealed on {sealed_at}", e.ev.meta.id))
+                        .at(pos)
+                        .with_hint("if the change is legitimate, run `crosswalk seal`; `crosswalk verify` treats it as tampering"),
+                ),
+                _ => {}
+            }
         }
         if e.ev.meta.collected > today {
             out.push(

@@ -19,6 +19,9 @@ pub struct PageSpec {
     pub view: serde_json::Value,
 }
 
+/// Where the portal publishes the evidence ledger's public key.
+pub const PUBLIC_KEY_URL: &str = "evidence/ledger-public-key.pem";
+
 pub fn fw_url(slug: &str) -> String {
     format!("frameworks/{slug}.html")
 }

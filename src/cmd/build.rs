@@ -1,6 +1,5 @@
 use crate::{Common, fail};
 use crosswalk::diagnostic::Diagnostics;
-use crosswalk::model::Classification;
 use crosswalk::site::Site;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,9 +11,9 @@ pub struct Args {
     /// Output folder (default: `output` in crosswalk.yaml, else public/)
     #[arg(long, value_name = "DIR")]
     output: Option<PathBuf>,
-    /// Highest classification to publish: public, internal or confidential
-    #[arg(long, value_name = "NAME", value_parser = str::parse::<Classification>)]
-    profile: Option<Classification>,
+    /// Build profile: public, internal, confidential, or one named under `profiles:` in crosswalk.yaml
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
     /// Print how long each stage took
     #[arg(long)]
     timings: bool,

@@ -17,7 +17,10 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
     let site = Site::open(&a.common.root).map_err(fail)?;
-    let diags = site.check(&a.common.options(None)).map_err(fail)?;
+    // The last build's hash cache saves re-hashing unchanged evidence; check never writes it.
+    let mut opts = a.common.options(None);
+    opts.cache_dir = Some(site.root.join(&site.config.output));
+    let diags = site.check(&opts).map_err(fail)?;
     let failed = diags.has_errors() || (a.strict && diags.warning_count() > 0);
     let sorted = diags.sorted();
     match a.format {
