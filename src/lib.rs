@@ -20,6 +20,7 @@ pub mod ledger;
 pub mod load;
 pub mod model;
 pub mod overlap;
+pub mod package;
 pub mod render;
 pub mod report;
 pub mod resolve;

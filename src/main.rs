@@ -74,6 +74,12 @@ enum Command {
     Map(cmd::map::Args),
     /// How much of each framework every other framework covers
     Overlap(cmd::overlap::Args),
+    /// Append new or changed evidence artifacts to the tamper-evident ledger
+    Seal(cmd::seal::Args),
+    /// Re-hash every sealed artifact and check the ledger's chain and signatures
+    Verify(cmd::verify::Args),
+    /// Write a self-contained evidence package (folder and .zip) for one audit
+    Package(cmd::package::Args),
 }
 
 fn main() -> ExitCode {
@@ -85,6 +91,9 @@ fn main() -> ExitCode {
         Command::Frameworks(a) => cmd::frameworks::run(a),
         Command::Map(a) => cmd::map::run(a),
         Command::Overlap(a) => cmd::overlap::run(a),
+        Command::Seal(a) => cmd::seal::run(a),
+        Command::Verify(a) => cmd::verify::run(a),
+        Command::Package(a) => cmd::package::run(a),
     };
     match result {
         Ok(code) => code,

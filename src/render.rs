@@ -117,6 +117,23 @@ impl Theme {
     }
 }
 
+impl Theme {
+    /// Renders one template with `view` as `page`, outside the portal (e.g. an audit package).
+    pub fn render_one(&self, template: &str, view: &impl Serialize) -> Result<Vec<u8>, Diagnostic> {
+        let mut ctx = tera::Context::new();
+        ctx.insert("page", view);
+        self.tera
+            .render(template, &ctx)
+            .map(String::into_bytes)
+            .map_err(|e| {
+                Diagnostic::error(
+                    format!("themes/templates/{template}"),
+                    format!("rendering: {}", error_chain(&e)),
+                )
+            })
+    }
+}
+
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut cur = e.source();

@@ -5,7 +5,7 @@ use crate::coverage::{Coverage, Item, Status};
 use crate::freshness::{Freshness, evidence_expiry, next_review};
 use crate::model::{DocKind, Relationship};
 use crate::overlap::Pair;
-use crate::resolve::{ControlKey, Model, ResolvedDocument, ResolvedEvidence};
+use crate::resolve::{ControlKey, Model, ResolvedDocument, ResolvedEvidence, SealState};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -707,8 +707,20 @@ struct EvidenceRow {
     collected: String,
     expires: String,
     frameworks: Vec<String>,
+    /// Audits (from crosswalk.yaml) whose framework it serves and whose period it is valid in.
+    audits: Vec<String>,
     controls: usize,
     direct: usize,
+    seal: &'static str,
+}
+
+fn seal_label(s: &SealState) -> &'static str {
+    match s {
+        SealState::Sealed { .. } => "sealed",
+        SealState::Changed { .. } => "changed since sealed",
+        SealState::Unsealed => "not sealed",
+        SealState::External => "external",
+    }
 }
 
 fn evidence_row(model: &Model, cov: &Coverage, e: &ResolvedEvidence) -> EvidenceRow {
@@ -719,6 +731,16 @@ fn evidence_row(model: &Model, cov: &Coverage, e: &ResolvedEvidence) -> Evidence
         .map(|f| f.slug.clone())
         .collect();
     let controls = by.iter().map(|f| f.direct.len() + f.inherited.len()).sum();
+    let expiry = evidence_expiry(&e.ev.meta);
+    let audits = model
+        .config
+        .audits
+        .iter()
+        .filter(|a| {
+            frameworks.contains(&a.framework) && e.ev.meta.collected <= a.end && expiry >= a.start
+        })
+        .map(|a| a.id.clone())
+        .collect();
     EvidenceRow {
         link: ev_link(model, e),
         id: e.ev.meta.id.clone(),
@@ -726,39 +748,78 @@ fn evidence_row(model: &Model, cov: &Coverage, e: &ResolvedEvidence) -> Evidence
         collected: e.ev.meta.collected.to_string(),
         expires: evidence_expiry(&e.ev.meta).to_string(),
         frameworks,
+        audits,
         controls,
         direct: e.controls.len(),
+        seal: seal_label(&e.seal),
     }
 }
 
 fn evidence_index(model: &Model, cov: &Coverage) -> PageSpec {
     #[derive(Serialize)]
+    struct AuditCard {
+        id: String,
+        title: String,
+        framework: String,
+        start: String,
+        end: String,
+        evidence: usize,
+    }
+    #[derive(Serialize)]
     struct V {
         rows: Vec<EvidenceRow>,
         frameworks: Vec<String>,
         multi_framework: usize,
+        three_plus: usize,
+        audits: Vec<AuditCard>,
+        ledger: bool,
+        sealed: usize,
+        public_key_url: Option<&'static str>,
+        public_key_fingerprint: Option<String>,
     }
     let rows: Vec<EvidenceRow> = model
         .evidence
         .iter()
         .map(|e| evidence_row(model, cov, e))
         .collect();
-    let multi_framework = rows.iter().filter(|r| r.frameworks.len() >= 2).count();
-    let frameworks = model
-        .frameworks
+    let audits = model
+        .config
+        .audits
         .iter()
-        .map(|f| f.slug().to_string())
+        .map(|a| AuditCard {
+            id: a.id.clone(),
+            title: a.title(),
+            framework: a.framework.clone(),
+            start: a.start.to_string(),
+            end: a.end.to_string(),
+            evidence: rows.iter().filter(|r| r.audits.contains(&a.id)).count(),
+        })
         .collect();
+    let view = V {
+        multi_framework: rows.iter().filter(|r| r.frameworks.len() >= 2).count(),
+        three_plus: rows.iter().filter(|r| r.frameworks.len() >= 3).count(),
+        frameworks: model
+            .frameworks
+            .iter()
+            .map(|f| f.slug().to_string())
+            .collect(),
+        audits,
+        ledger: model.ledger_exists,
+        sealed: model
+            .evidence
+            .iter()
+            .filter(|e| matches!(e.seal, SealState::Sealed { .. }))
+            .count(),
+        public_key_url: model.public_key.as_ref().map(|_| PUBLIC_KEY_URL),
+        public_key_fingerprint: model.public_key.as_ref().map(|k| k.fingerprint.clone()),
+        rows,
+    };
     spec(
         "evidence/index.html".into(),
         "evidence_list.html",
         "Evidence library".into(),
         "evidence",
-        V {
-            rows,
-            frameworks,
-            multi_framework,
-        },
+        view,
     )
 }
 
@@ -778,8 +839,20 @@ fn evidence_page(model: &Model, cov: &Coverage, e: &ResolvedEvidence) -> PageSpe
         sha256: Option<String>,
         url: Option<String>,
         frameworks: Vec<ControlsByFramework>,
+        audits: Vec<String>,
+        seal: &'static str,
+        sealed_at: Option<String>,
+        ledger_seq: Option<u64>,
+        public_key_url: Option<&'static str>,
     }
     let m = &e.ev.meta;
+    let row = evidence_row(model, cov, e);
+    let (sealed_at, ledger_seq) = match &e.seal {
+        SealState::Sealed { seq, sealed_at } | SealState::Changed { seq, sealed_at } => {
+            (Some(sealed_at.clone()), Some(*seq))
+        }
+        _ => (None, None),
+    };
     let view = V {
         link: ev_link(model, e),
         owner: m.owner.clone(),
@@ -794,6 +867,11 @@ fn evidence_page(model: &Model, cov: &Coverage, e: &ResolvedEvidence) -> PageSpe
         sha256: e.artifact.as_ref().map(|a| a.sha256.clone()),
         url: m.url.clone(),
         frameworks: controls_by_framework(model, cov, &e.controls),
+        audits: row.audits,
+        seal: row.seal,
+        sealed_at,
+        ledger_seq,
+        public_key_url: model.public_key.as_ref().map(|_| PUBLIC_KEY_URL),
     };
     spec(
         evidence_url(e),

@@ -4,6 +4,9 @@ pub mod frameworks;
 pub mod init;
 pub mod map;
 pub mod overlap;
+pub mod package;
+pub mod seal;
+pub mod verify;
 
 use crate::fail;
 use crosswalk::diagnostic::Diagnostics;
