@@ -151,6 +151,30 @@ impl Pos {
     }
 }
 
+impl Pos {
+    /// Like `find`, but only where `needle` stands as a whole value: not followed by more of an
+    /// id (`iso27001:A.5` does not match inside `iso27001:A.5.15`).
+    pub fn find_token(text: &str, needle: &str, from: usize) -> Option<Pos> {
+        let mut from = floor_char_boundary(text, from.min(text.len()));
+        while let Some(i) = text[from..].find(needle) {
+            let at = from + i;
+            let end = at + needle.len();
+            let next = text[end..].chars().next();
+            let before = text[..at].chars().next_back();
+            let boundary = |c: Option<char>| {
+                c.is_none_or(|c| {
+                    !(c.is_alphanumeric() || matches!(c, '.' | '(' | ')' | '_' | '-' | ':'))
+                })
+            };
+            if boundary(next) && boundary(before) {
+                return Some(Pos::of_offset(text, at));
+            }
+            from = at + needle.len().max(1);
+        }
+        None
+    }
+}
+
 fn floor_char_boundary(text: &str, mut i: usize) -> usize {
     while i > 0 && !text.is_char_boundary(i) {
         i -= 1;

@@ -89,8 +89,9 @@ alice,prod-db,admin,head-of-it,keep
 bob,prod-db,read-only,head-of-it,remove
 ";
 
-/// Creates a new site in `dir`, which must not exist or be empty.
-pub fn scaffold(dir: &Path) -> Result<(), Diagnostic> {
+// `dir` must not exist or be empty: init never writes over anything.
+/// Creates a new site in `dir`, dated `today`.
+pub fn scaffold(dir: &Path, today: crate::model::Date) -> Result<(), Diagnostic> {
     if dir.exists() {
         let empty = std::fs::read_dir(dir)
             .map_err(|e| Diagnostic::error(dir, format!("cannot read: {e}")))?
@@ -103,7 +104,7 @@ pub fn scaffold(dir: &Path) -> Result<(), Diagnostic> {
             ));
         }
     }
-    let today = crate::site::default_today()?.to_string();
+    let today = today.to_string();
     let files: [(&str, &str); 6] = [
         ("crosswalk.yaml", CONFIG),
         ("content/policies/information-security.md", POLICY_ISP),

@@ -387,8 +387,15 @@ pub fn parse_evidence(rel: &Path, text: &str) -> Result<Vec<Evidence>, Diagnosti
     }
     let source: Arc<str> = Arc::from(text);
     let mut out = Vec::with_capacity(metas.len());
+    // Records appear in file order: find each one's `id:` after the previous one's, so two
+    // records with the same id get their own positions.
+    let mut cursor = 0;
     for meta in metas {
-        let pos = record_pos(text, &meta.id);
+        let found = record_at(text, &meta.id, cursor);
+        if let Some((_, at)) = found {
+            cursor = at + 3;
+        }
+        let pos = found.map(|(p, _)| p);
         check_id(&meta.id, rel, pos)?;
         non_empty(&meta.title, "title", rel, pos)?;
         non_empty(&meta.owner, "owner", rel, pos)?;
@@ -452,6 +459,7 @@ pub fn parse_evidence(rel: &Path, text: &str) -> Result<Vec<Evidence>, Diagnosti
             path: rel.to_path_buf(),
             meta,
             source: source.clone(),
+            start: found,
         });
     }
     Ok(out)
@@ -459,15 +467,20 @@ pub fn parse_evidence(rel: &Path, text: &str) -> Result<Vec<Evidence>, Diagnosti
 
 /// Where the record with `id` starts, found from its `id:` line.
 pub fn record_pos(text: &str, id: &str) -> Option<Pos> {
-    let mut from = 0;
-    while let Some(i) = text[from..].find("id:") {
+    record_at(text, id, 0).map(|(p, _)| p)
+}
+
+/// The first `id: <id>` at or after byte `from`: its position and byte offset.
+fn record_at(text: &str, id: &str, from: usize) -> Option<(Pos, usize)> {
+    let mut from = from;
+    while let Some(i) = text.get(from..)?.find("id:") {
         let at = from + i;
         let rest = text[at + 3..].lines().next().unwrap_or("").trim();
         let rest = rest.trim_matches(|c| c == '"' || c == '\'');
         let line_start = text[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
         let before = text[line_start..at].trim_start_matches([' ', '-']);
         if rest == id && before.is_empty() {
-            return Some(Pos::of_offset(text, at));
+            return Some((Pos::of_offset(text, at), at));
         }
         from = at + 3;
     }
@@ -484,7 +497,8 @@ fn locate_artifact(
     let Some(file) = &ev.meta.file else {
         return Ok(None);
     };
-    let pos = Pos::find(&ev.source, file, 0).or_else(|| record_pos(&ev.source, &ev.meta.id));
+    let from = ev.start.map_or(0, |(_, at)| at);
+    let pos = Pos::find(&ev.source, file, from).or(ev.start.map(|(p, _)| p));
     let err = |m: String| Diagnostic::error(&ev.path, m).at(pos);
     let given = Path::new(file);
     if given.is_absolute() {

@@ -304,6 +304,8 @@ pub struct Evidence {
     pub meta: EvidenceMeta,
     /// The file's text, kept to position diagnostics about its values.
     pub source: std::sync::Arc<str>,
+    /// Where the record starts in `source` (its `id:`), and the byte offset there.
+    pub start: Option<(crate::diagnostic::Pos, usize)>,
 }
 
 /// A public source that a catalog or crosswalk takes its facts from.

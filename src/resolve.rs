@@ -3,7 +3,7 @@
 
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Pos};
-use crate::load::{Artifact, Loaded, record_pos};
+use crate::load::{Artifact, Loaded};
 use crate::model::{
     Catalog, Classification, ControlRef, Crosswalk, Date, Document, Evidence, Relationship,
 };
@@ -442,16 +442,16 @@ pub fn resolve(
     }
     let mut resolved_ev = Vec::new();
     for (ev, artifact) in evidence.into_iter().zip(artifacts) {
-        let start = record_pos(&ev.source, &ev.meta.id);
+        let start = ev.start.map(|(p, _)| p);
         note_duplicate(&ev.meta.id, &ev.path, start, &mut seen, &mut diags);
-        let from = start.map(|p| offset_of(&ev.source, p)).unwrap_or(0);
+        let from = ev.start.map_or(0, |(_, at)| at);
         let controls = resolve_refs(
             &ev.meta.controls,
             &frameworks,
             &superseded,
             &migrations,
             &ev.path,
-            |raw| Pos::find(&ev.source, raw, from),
+            |raw| Pos::find_token(&ev.source, raw, from),
             &mut diags,
         );
         let seal = match (&artifact, latest.iter().find(|l| l.entry.id == ev.meta.id)) {
@@ -511,26 +511,10 @@ pub fn resolve(
 }
 
 fn doc_pos(doc: &Document, needle: &str) -> Option<Pos> {
-    Pos::find(&doc.front_matter, needle, 0).map(|p| Pos {
+    Pos::find_token(&doc.front_matter, needle, 0).map(|p| Pos {
         line: p.line + doc.front_matter_line - 1,
         column: p.column,
     })
-}
-
-fn offset_of(text: &str, pos: Pos) -> usize {
-    let mut offset = 0;
-    for (i, line) in text.split_inclusive('\n').enumerate() {
-        if i + 1 == pos.line {
-            return offset
-                + line
-                    .chars()
-                    .take(pos.column - 1)
-                    .map(char::len_utf8)
-                    .sum::<usize>();
-        }
-        offset += line.len();
-    }
-    offset
 }
 
 fn note_duplicate(

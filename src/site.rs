@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::coverage::{self, Coverage};
 use crate::diagnostic::{Diagnostic, Diagnostics, Pos};
 use crate::freshness::{Freshness, evidence_expiry, next_review};
-use crate::load::{self, record_pos};
+use crate::load;
 use crate::model::Date;
 use crate::overlap::{self, Pair};
 use crate::render::{self, SiteView, Theme};
@@ -428,7 +428,7 @@ fn staleness(model: &Model) -> Vec<Diagnostic> {
     }
     for e in &model.evidence {
         let exp = evidence_expiry(&e.ev.meta);
-        let pos = record_pos(&e.ev.source, &e.ev.meta.id);
+        let pos = e.ev.start.map(|(p, _)| p);
         if exp < today {
             out.push(
                 Diagnostic::warning(

@@ -39,6 +39,20 @@ pub fn evidence_url(e: &ResolvedEvidence) -> String {
     format!("evidence/{}.html", e.ev.meta.id)
 }
 
+/// Percent-encodes a relative path for an href: every byte outside the unreserved set and `/`.
+pub fn href(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Where an evidence artifact is copied in the output (a file path, not yet an href).
 pub fn artifact_url(e: &ResolvedEvidence) -> Option<String> {
     e.artifact
         .as_ref()
@@ -861,7 +875,7 @@ fn evidence_page(model: &Model, cov: &Coverage, e: &ResolvedEvidence) -> PageSpe
         valid_for: m.valid_for.map(|p| p.to_string()),
         description: m.description.clone(),
         source_path: crate::diagnostic::display_path(&e.ev.path),
-        file_url: artifact_url(e),
+        file_url: artifact_url(e).map(|p| href(&p)),
         file_name: e.artifact.as_ref().map(|a| a.file_name.clone()),
         size: e.artifact.as_ref().map(|a| a.size),
         sha256: e.artifact.as_ref().map(|a| a.sha256.clone()),

@@ -26,10 +26,31 @@ pub fn parse<T: DeserializeOwned>(
             ),
         ));
     }
-    serde_yaml::from_str(text).map_err(|e| to_diagnostic(&e, path, first_line))
+    serde_yaml::from_str(text).map_err(|e| to_diagnostic(&e, text, path, first_line))
 }
 
-fn to_diagnostic(e: &serde_yaml::Error, path: &Path, first_line: usize) -> Diagnostic {
+/// Adds `delta` to every "line N" in `message`.
+fn shift_lines(message: &str, delta: usize) -> String {
+    if delta == 0 {
+        return message.to_string();
+    }
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(i) = rest.find("line ") {
+        out.push_str(&rest[..i + 5]);
+        rest = &rest[i + 5..];
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        match rest[..digits].parse::<usize>() {
+            Ok(n) => out.push_str(&(n + delta).to_string()),
+            Err(_) => out.push_str(&rest[..digits]),
+        }
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn to_diagnostic(e: &serde_yaml::Error, text: &str, path: &Path, first_line: usize) -> Diagnostic {
     let full = e.to_string();
     let pos = e.location().map(|l| Pos {
         line: l.line() + first_line - 1,
@@ -44,10 +65,30 @@ fn to_diagnostic(e: &serde_yaml::Error, path: &Path, first_line: usize) -> Diagn
         }
         None => full,
     };
+    // Positions inside the message (e.g. "while scanning a quoted scalar at line 2 column 8") are
+    // relative to the fragment too.
+    message = shift_lines(&message, first_line - 1);
+    let mut pos = pos;
+    // Errors from our own value parsers (dates, periods) are placed by serde_yaml at the start of
+    // the mapping; the offending value is quoted in the message, so point at it instead.
+    if (message.starts_with("invalid date `") || message.starts_with("invalid period `"))
+        && let Some(value) = message.split('`').nth(1)
+        && let Some(p) = Pos::find(text, value, 0)
+    {
+        {
+            pos = Some(Pos {
+                line: p.line + first_line - 1,
+                column: p.column,
+            });
+        }
+    }
     if message.contains("repetition limit exceeded") {
         message = "too many alias expansions: refusing a YAML alias bomb".to_string();
     } else if message.contains("recursion limit exceeded") {
         message = "YAML nested too deeply (recursion limit exceeded)".to_string();
+    }
+    if message.starts_with("invalid date") || message.starts_with("invalid period") {
+        return Diagnostic::error(path, message).at(pos);
     }
     Diagnostic::error(path, format!("invalid YAML: {message}")).at(pos)
 }
@@ -74,6 +115,15 @@ mod tests {
             err.message
         );
         assert!(!err.message.contains(" at line "), "{}", err.message);
+    }
+
+    #[test]
+    fn positions_inside_messages_are_shifted() {
+        assert_eq!(
+            shift_lines("at line 4 column 1, while scanning at line 2 column 8", 1),
+            "at line 5 column 1, while scanning at line 3 column 8"
+        );
+        assert_eq!(shift_lines("no positions", 3), "no positions");
     }
 
     #[test]

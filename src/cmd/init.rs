@@ -13,7 +13,11 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
     let target = a.common.root.join(&a.dir);
-    crosswalk::init::scaffold(&target).map_err(fail)?;
+    let today = match a.common.today {
+        Some(d) => d,
+        None => crosswalk::site::default_today().map_err(fail)?,
+    };
+    crosswalk::init::scaffold(&target, today).map_err(fail)?;
     if !a.common.quiet {
         eprintln!(
             "created a site in {0}; build it with: crosswalk build --root {0}",
