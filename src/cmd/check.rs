@@ -16,11 +16,16 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
-    let site = Site::open(&a.common.root).map_err(fail)?;
-    // The last build's hash cache saves re-hashing unchanged evidence; check never writes it.
-    let mut opts = a.common.options(None);
-    opts.cache_dir = Some(site.root.join(&site.config.output));
-    let diags = site.check(&opts).map_err(fail)?;
+    // A broken crosswalk.yaml is reported in the requested format like any other problem.
+    let diags = match Site::open(&a.common.root) {
+        Ok(site) => {
+            // The last build's hash cache saves re-hashing unchanged evidence; check never writes it.
+            let mut opts = a.common.options(None);
+            opts.cache_dir = Some(site.root.join(&site.config.output));
+            site.check(&opts).unwrap_or_else(fail)
+        }
+        Err(d) => fail(d),
+    };
     let failed = diags.has_errors() || (a.strict && diags.warning_count() > 0);
     let sorted = diags.sorted();
     match a.format {
@@ -29,11 +34,7 @@ pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
                 println!("{d}");
             }
             if !a.common.quiet {
-                eprintln!(
-                    "{} errors, {} warnings",
-                    diags.error_count(),
-                    diags.warning_count()
-                );
+                eprintln!("{} errors, {} warnings", diags.error_count(), diags.warning_count());
             }
         }
         Format::Json => {
@@ -50,9 +51,5 @@ pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
             }
         }
     }
-    Ok(if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
