@@ -193,6 +193,24 @@ pub fn markdown(text: &str) -> String {
     out
 }
 
+/// The body without a leading `# Title` that repeats the document's title (the page shows the
+/// title already).
+pub fn without_title<'a>(body: &'a str, title: &str) -> &'a str {
+    let trimmed = body.trim_start();
+    if let Some(rest) = trimmed.strip_prefix("# ") {
+        let (first, after) = rest.split_once('\n').unwrap_or((rest, ""));
+        if first
+            .trim()
+            .trim_end_matches('#')
+            .trim()
+            .eq_ignore_ascii_case(title.trim())
+        {
+            return after;
+        }
+    }
+    body
+}
+
 /// Drops script-capable link targets (`javascript:`, `data:`, `vbscript:`).
 fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
     let lower: String = url
@@ -262,6 +280,19 @@ mod tests {
         assert!(html.contains("&lt;script&gt;"), "{html}");
         assert!(!html.contains("javascript:"), "{html}");
         assert!(!html.contains("<b>"), "{html}");
+    }
+
+    #[test]
+    fn a_leading_title_heading_is_dropped_only_when_it_repeats_the_title() {
+        assert_eq!(
+            without_title("\n# Access Policy\nText", "Access Policy"),
+            "Text"
+        );
+        assert_eq!(
+            without_title("# Other\nText", "Access Policy"),
+            "# Other\nText"
+        );
+        assert_eq!(without_title("Text", "Access Policy"), "Text");
     }
 
     #[test]

@@ -175,7 +175,12 @@ impl Site {
         let bodies: BTreeMap<String, String> = model
             .documents
             .par_iter()
-            .map(|d| (view::doc_url(d), render::markdown(&d.doc.body)))
+            .map(|d| {
+                (
+                    view::doc_url(d),
+                    render::markdown(render::without_title(&d.doc.body, &d.doc.meta.title)),
+                )
+            })
             .collect();
         let site = SiteView {
             title: model.config.title.clone(),

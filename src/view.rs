@@ -198,10 +198,11 @@ fn control_link(model: &Model, cov: &Coverage, k: ControlKey) -> ControlLink {
     }
 }
 
+/// An item and the controls through which it reaches another control.
 #[derive(Serialize)]
 struct Via {
     item: ItemLink,
-    via: ControlLink,
+    via: Vec<ControlLink>,
 }
 
 /// Every page of the portal.
@@ -519,10 +520,21 @@ fn control_page(model: &Model, cov: &Coverage, k: ControlKey) -> PageSpec {
         .map(|g| format!("{} {}", g.id, g.title))
         .unwrap_or_else(|| c.group.clone());
     let via = |list: &[(Item, ControlKey)]| -> Vec<Via> {
-        list.iter()
-            .map(|&(i, via)| Via {
+        let mut grouped: Vec<(Item, Vec<ControlKey>)> = Vec::new();
+        for &(i, k) in list {
+            match grouped.iter_mut().find(|(g, _)| *g == i) {
+                Some((_, ks)) => ks.push(k),
+                None => grouped.push((i, vec![k])),
+            }
+        }
+        grouped
+            .into_iter()
+            .map(|(i, ks)| Via {
                 item: item_link(model, i),
-                via: control_link(model, cov, via),
+                via: ks
+                    .into_iter()
+                    .map(|k| control_link(model, cov, k))
+                    .collect(),
             })
             .collect()
     };

@@ -34,7 +34,11 @@ pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
                 println!("{d}");
             }
             if !a.common.quiet {
-                eprintln!("{} errors, {} warnings", diags.error_count(), diags.warning_count());
+                eprintln!(
+                    "{} errors, {} warnings",
+                    diags.error_count(),
+                    diags.warning_count()
+                );
             }
         }
         Format::Json => {
@@ -51,5 +55,9 @@ pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
             }
         }
     }
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
