@@ -1,0 +1,201 @@
+//! Nothing classified above a build's profile may leave a trace in that build: the strongest
+//! check is that the output is byte-for-byte what it would be if the item did not exist at all.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Distinct markers, one per field, so a failure names the field that leaked.
+const FIELDS: &[(&str, &str)] = &[
+    ("policy id", "POL-ZEBRA1"),
+    ("policy title", "ZEBRA2"),
+    ("policy owner", "ZEBRA3"),
+    ("policy version", "ZEBRA4"),
+    ("policy summary", "ZEBRA5"),
+    ("policy body", "ZEBRA6"),
+    ("policy file name", "zebra7"),
+    ("evidence id", "EV-ZEBRA8"),
+    ("evidence title", "ZEBRA9"),
+    ("evidence owner", "ZEBRA10"),
+    ("evidence description", "ZEBRA11"),
+    ("evidence file name", "zebra12"),
+    ("evidence file content", "ZEBRA13"),
+    ("evidence url", "ZEBRA14"),
+];
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    fs::create_dir_all(p.parent().unwrap()).unwrap();
+    fs::write(p, text).unwrap();
+}
+
+fn site(root: &Path) {
+    write(
+        root,
+        "crosswalk.yaml",
+        "title: Leak test\nframeworks: [iso27001, soc2]\n",
+    );
+    write(
+        root,
+        "content/policies/open.md",
+        "---\nid: POL-OPEN\ntitle: Open policy\nowner: CISO\nversion: \"1\"\napproved: 2026-01-01\nreview_every: 12 months\nclassification: public\ncontrols: [iso27001:A.5.1]\n---\nPublic text.\n",
+    );
+    write(
+        root,
+        "content/policies/internal.md",
+        "---\nid: POL-INT\ntitle: Internal policy\nowner: CISO\nversion: \"1\"\napproved: 2026-01-01\nreview_every: 12 months\nclassification: internal\ncontrols: [iso27001:A.5.15]\n---\nInternal text.\n",
+    );
+    write(root, "content/evidence/files/open.txt", "open\n");
+    write(
+        root,
+        "content/evidence/open.yaml",
+        "id: EV-OPEN\ntitle: Open record\nowner: CISO\ncollected: 2026-10-01\nvalid_for: 1 year\nclassification: internal\ncontrols: [iso27001:A.5.15]\nfile: content/evidence/files/open.txt\n",
+    );
+}
+
+/// The confidential items: every text field carries its own marker, and they name controls that
+/// nothing else names (A.8.8, A.8.24, CC7.1), so any count or percentage that saw them would change.
+fn secrets(root: &Path) -> Vec<PathBuf> {
+    let m = |field: &str| FIELDS.iter().find(|f| f.0 == field).unwrap().1;
+    let policy = format!("content/policies/{}.md", m("policy file name"));
+    write(
+        root,
+        &policy,
+        &format!(
+            "---\nid: {}\ntitle: {}\nowner: {}\nversion: \"{}\"\napproved: 2026-01-01\nreview_every: 1 month\nclassification: confidential\nsummary: {}\ncontrols: [iso27001:A.8.8, soc2:CC7.1]\n---\n# Heading\n\n{}\n",
+            m("policy id"),
+            m("policy title"),
+            m("policy owner"),
+            m("policy version"),
+            m("policy summary"),
+            m("policy body")
+        ),
+    );
+    let file = format!("content/evidence/files/{}.txt", m("evidence file name"));
+    write(root, &file, &format!("{}\n", m("evidence file content")));
+    let records = "content/evidence/secret.yaml";
+    write(
+        root,
+        records,
+        &format!(
+            "- id: {}\n  title: {}\n  owner: {}\n  collected: 2025-01-01\n  valid_for: 1 month\n  classification: confidential\n  description: {}\n  controls: [iso27001:A.8.24, iso27001:A.8.8]\n  file: {file}\n- id: {}-URL\n  title: {} link\n  owner: x\n  collected: 2026-10-01\n  valid_for: 1 year\n  classification: confidential\n  controls: [soc2:CC7.1]\n  url: https://example.com/{}\n",
+            m("evidence id"),
+            m("evidence title"),
+            m("evidence owner"),
+            m("evidence description"),
+            m("evidence id"),
+            m("evidence title"),
+            m("evidence url"),
+        ),
+    );
+    vec![root.join(policy), root.join(file), root.join(records)]
+}
+
+fn build(root: &Path, out: &Path, profile: &str) {
+    let o = Command::new(env!("CARGO_BIN_EXE_crosswalk"))
+        .args([
+            "build",
+            "--today",
+            "2026-11-23",
+            "--profile",
+            profile,
+            "--root",
+        ])
+        .arg(root)
+        .arg("--output")
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(
+                    p.strip_prefix(dir).unwrap().to_path_buf(),
+                    fs::read(&p).unwrap(),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn leaks(snap: &BTreeMap<PathBuf, Vec<u8>>) -> Vec<String> {
+    let mut found = Vec::new();
+    for (field, marker) in FIELDS {
+        for (path, bytes) in snap {
+            let name = path.to_string_lossy().to_lowercase();
+            let body = String::from_utf8_lossy(bytes).to_lowercase();
+            let m = marker.to_lowercase();
+            if name.contains(&m) || body.contains(&m) {
+                found.push(format!("{field} ({marker}) in {}", path.display()));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn lower_profiles_are_byte_identical_to_a_site_without_the_confidential_items() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("site");
+    site(&root);
+    let hidden = secrets(&root);
+    for profile in ["public", "internal"] {
+        let with = dir.path().join(format!("with-{profile}"));
+        build(&root, &with, profile);
+        let snap = snapshot(&with);
+        assert_eq!(leaks(&snap), Vec::<String>::new(), "{profile} build leaks");
+        // Same site without the confidential files: not one byte may differ (no count, no
+        // percentage, no file name).
+        let stash = dir.path().join("stash");
+        fs::create_dir_all(&stash).unwrap();
+        for (i, p) in hidden.iter().enumerate() {
+            fs::rename(p, stash.join(i.to_string())).unwrap();
+        }
+        let without = dir.path().join(format!("without-{profile}"));
+        build(&root, &without, profile);
+        for (i, p) in hidden.iter().enumerate() {
+            fs::rename(stash.join(i.to_string()), p).unwrap();
+        }
+        let other = snapshot(&without);
+        assert_eq!(
+            snap.keys().collect::<Vec<_>>(),
+            other.keys().collect::<Vec<_>>(),
+            "{profile}: file lists differ"
+        );
+        for (path, bytes) in &snap {
+            assert!(
+                bytes == &other[path],
+                "{profile}: {} differs when the confidential items exist",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn the_confidential_build_shows_every_marker() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("site");
+    site(&root);
+    secrets(&root);
+    let out = dir.path().join("out");
+    build(&root, &out, "confidential");
+    let found = leaks(&snapshot(&out));
+    for (field, marker) in FIELDS {
+        assert!(
+            found.iter().any(|f| f.starts_with(field)),
+            "{field} ({marker}) missing from the confidential build"
+        );
+    }
+}
