@@ -33,6 +33,10 @@ pub struct Config {
     /// Theme name: themes/<name>/ in the site, falling back to the built-in default theme.
     #[serde(default = "default_theme")]
     pub theme: String,
+    /// Raw HTML in Markdown: `sanitise` (default: scripts, event handlers and `javascript:`
+    /// URLs removed) or `trusted` (passed through; for repos whose every author is trusted).
+    #[serde(default)]
+    pub html: RawHtml,
     /// The evidence ledger (append-only JSON lines), relative to the site root.
     #[serde(default = "default_ledger")]
     pub ledger: PathBuf,
@@ -50,6 +54,14 @@ pub struct Config {
     /// The file's text, kept to position diagnostics about its values.
     #[serde(skip)]
     pub source: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawHtml {
+    #[default]
+    Sanitise,
+    Trusted,
 }
 
 /// An audit: a framework and the period the auditor samples.
@@ -107,6 +119,7 @@ impl Config {
             default_profile: default_profile(),
             profiles: BTreeMap::new(),
             theme: default_theme(),
+            html: RawHtml::Sanitise,
             ledger: default_ledger(),
             signing_key: None,
             public_key: None,

@@ -1,5 +1,6 @@
 //! Stage 5: render every page in memory, in parallel, with the theme's tera templates.
 
+use crate::config::RawHtml;
 use crate::diagnostic::Diagnostic;
 use crate::embedded;
 use crate::model::Classification;
@@ -155,15 +156,15 @@ pub struct SiteView {
     pub version: &'static str,
 }
 
-/// Markdown to HTML. Raw HTML in the source is shown as text, never passed through.
-pub fn markdown(text: &str) -> String {
+/// Markdown to HTML. Raw HTML in the source is sanitised (ammonia: no scripts, no event
+/// handlers, no `javascript:` URLs) unless the site trusts its authors.
+pub fn markdown(text: &str, html_mode: RawHtml) -> String {
     let mut opts = Options::empty();
     opts.insert(Options::ENABLE_TABLES);
     opts.insert(Options::ENABLE_STRIKETHROUGH);
     opts.insert(Options::ENABLE_TASKLISTS);
     opts.insert(Options::ENABLE_FOOTNOTES);
     let parser = Parser::new_ext(text, opts).map(|ev| match ev {
-        Event::Html(s) | Event::InlineHtml(s) => Event::Text(s),
         Event::Start(Tag::Link {
             link_type,
             dest_url,
@@ -190,7 +191,21 @@ pub fn markdown(text: &str) -> String {
     });
     let mut out = String::with_capacity(text.len() * 3 / 2);
     html::push_html(&mut out, parser);
-    out
+    match html_mode {
+        RawHtml::Trusted => out,
+        RawHtml::Sanitise => sanitiser().clean(&out).to_string(),
+    }
+}
+
+/// ammonia's safe defaults, plus the disabled checkboxes Markdown task lists produce.
+fn sanitiser() -> &'static ammonia::Builder<'static> {
+    static BUILDER: std::sync::OnceLock<ammonia::Builder<'static>> = std::sync::OnceLock::new();
+    BUILDER.get_or_init(|| {
+        let mut b = ammonia::Builder::default();
+        b.add_tags(["input"]);
+        b.add_tag_attributes("input", ["type", "checked", "disabled"]);
+        b
+    })
 }
 
 /// The body without a leading `# Title` that repeats the document's title (the page shows the
@@ -274,12 +289,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn raw_html_and_script_links_are_neutralised() {
-        let html = markdown("<script>alert(1)</script>\n\n[x](javascript:alert(1)) <b>hi</b>");
-        assert!(!html.contains("<script>"), "{html}");
-        assert!(html.contains("&lt;script&gt;"), "{html}");
+    fn raw_html_is_sanitised_by_default() {
+        let src = "<script>alert(1)</script>\n\n[x](javascript:alert(1)) <b onclick=\"steal()\">hi</b> <img src=x onerror=alert(1)>\n\n<details><summary>More</summary>text</details>\n\n- [x] done";
+        let html = markdown(src, RawHtml::Sanitise);
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("alert"), "{html}");
         assert!(!html.contains("javascript:"), "{html}");
-        assert!(!html.contains("<b>"), "{html}");
+        assert!(
+            !html.contains("onclick") && !html.contains("onerror"),
+            "{html}"
+        );
+        assert!(html.contains("<b>hi</b>"), "benign markup survives: {html}");
+        assert!(html.contains("<details>"), "{html}");
+        assert!(html.contains("type=\"checkbox\""), "{html}");
+        let trusted = markdown("<b onclick=\"f()\">x</b>", RawHtml::Trusted);
+        assert!(
+            trusted.contains("onclick"),
+            "trusted repos keep their HTML: {trusted}"
+        );
     }
 
     #[test]

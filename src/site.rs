@@ -178,7 +178,10 @@ impl Site {
             .map(|d| {
                 (
                     view::doc_url(d),
-                    render::markdown(render::without_title(&d.doc.body, &d.doc.meta.title)),
+                    render::markdown(
+                        render::without_title(&d.doc.body, &d.doc.meta.title),
+                        model.config.html,
+                    ),
                 )
             })
             .collect();
