@@ -51,6 +51,9 @@ pub struct Config {
     /// Audits the evidence serves; `crosswalk package <id>` builds one auditor's package.
     #[serde(default)]
     pub audits: Vec<Audit>,
+    /// Certification cycles: ISO stages, certificate and surveillance dates; SOC 2 report periods.
+    #[serde(default)]
+    pub certifications: Vec<Certification>,
     /// The file's text, kept to position diagnostics about its values.
     #[serde(skip)]
     pub source: String,
@@ -62,6 +65,69 @@ pub enum RawHtml {
     #[default]
     Sanitise,
     Trusted,
+}
+
+/// A framework's certification cycle (ISO) or attestation (SOC 2). See docs/isms-records.md.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Certification {
+    pub framework: String,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub accredited_by: Option<String>,
+    #[serde(default)]
+    pub certificate: Option<String>,
+    #[serde(default)]
+    pub stage1: Option<Date>,
+    #[serde(default)]
+    pub stage2: Option<Date>,
+    #[serde(default)]
+    pub issued: Option<Date>,
+    #[serde(default)]
+    pub surveillance: Vec<Date>,
+    #[serde(default)]
+    pub expires: Option<Date>,
+    /// SOC 2: 1 or 2.
+    #[serde(default, rename = "type")]
+    pub report_type: Option<u8>,
+    #[serde(default)]
+    pub auditor: Option<String>,
+    #[serde(default)]
+    pub period_start: Option<Date>,
+    #[serde(default)]
+    pub period_end: Option<Date>,
+    #[serde(default)]
+    pub report_due: Option<Date>,
+}
+
+impl Certification {
+    /// The certificate's expiry: as given, or three years after issue.
+    pub fn expiry(&self) -> Option<Date> {
+        self.expires.or_else(|| {
+            self.issued.map(|d| {
+                d.plus(Period {
+                    amount: 3,
+                    unit: Unit::Years,
+                })
+            })
+        })
+    }
+
+    /// Surveillance audit dates: as planned, or the first and second anniversaries of issue.
+    pub fn surveillance_dates(&self) -> Vec<Date> {
+        let Some(issued) = self.issued.filter(|_| self.surveillance.is_empty()) else {
+            return self.surveillance.clone();
+        };
+        (1..=2)
+            .map(|y| {
+                issued.plus(Period {
+                    amount: y,
+                    unit: Unit::Years,
+                })
+            })
+            .collect()
+    }
 }
 
 /// An audit: a framework and the period the auditor samples.
@@ -124,6 +190,7 @@ impl Config {
             signing_key: None,
             public_key: None,
             audits: Vec::new(),
+            certifications: Vec::new(),
             source: String::new(),
         }
     }

@@ -27,6 +27,8 @@ pub struct Loaded {
     pub ledger_exists: bool,
     /// The ledger's public key, if configured.
     pub public_key: Option<PublicKey>,
+    /// The Statement of Applicability and the ISMS records.
+    pub records: crate::records::Records,
 }
 
 #[derive(Debug, Clone)]
@@ -131,6 +133,8 @@ pub fn load(
     diags.append(&mut d);
 
     load_ledger(root, &canonical_root, config, &mut loaded, &mut diags);
+    load_records(root, &canonical_root, &mut loaded, &mut diags);
+    check_record_files(&canonical_root, &loaded.records, &mut diags);
 
     // Stable order regardless of the parallel passes.
     loaded.documents.sort_by(|a, b| a.path.cmp(&b.path));
@@ -569,6 +573,73 @@ fn locate_artifact(
         rel,
         mtime,
     }))
+}
+
+/// Reads the SoA and every ISMS record file (few and small: sequential).
+fn load_records(
+    root: &Path,
+    canonical_root: &Path,
+    loaded: &mut Loaded,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let mut files = Vec::new();
+    if root.join(crate::records::SOA_FILE).exists() {
+        files.push(PathBuf::from(crate::records::SOA_FILE));
+    }
+    files.extend(walk(
+        &root.join("content").join("records"),
+        usize::MAX,
+        &["yaml", "yml"],
+        diags,
+        root,
+    ));
+    for rel in files {
+        let text = match read_site_file(root, canonical_root, &rel) {
+            Ok(t) => t,
+            Err(d) => {
+                diags.push(d);
+                continue;
+            }
+        };
+        match crate::records::parse_into(&mut loaded.records, &rel, &text) {
+            Some(Ok(())) => {}
+            Some(Err(d)) => diags.push(d),
+            None => diags.push(
+                Diagnostic::error(&rel, "not a known record file")
+                    .with_hint("records are content/records/risks.yaml, nonconformities.yaml, suppliers.yaml, management-reviews/*.yaml and internal-audits/*.yaml (see docs/isms-records.md)"),
+            ),
+        }
+    }
+}
+
+/// Files named by records (review minutes, audit reports) must exist inside the site.
+fn check_record_files(
+    canonical_root: &Path,
+    records: &crate::records::Records,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let named = records
+        .reviews
+        .iter()
+        .filter_map(|r| r.value.minutes.as_ref().map(|f| (r, f)))
+        .map(|(r, f)| (&r.path, &r.text, f))
+        .chain(
+            records
+                .audits
+                .iter()
+                .filter_map(|a| a.value.report.as_ref().map(|f| (&a.path, &a.text, f))),
+        );
+    for (path, text, file) in named {
+        let real = canonical_root.join(file).canonicalize();
+        let ok = matches!(&real, Ok(p) if p.starts_with(canonical_root) && p.is_file());
+        if !ok {
+            diags.push(
+                Diagnostic::error(path, format!("{file} does not exist in the site"))
+                    .at(Pos::find(text, file, 0))
+                    .with_hint("paths are relative to the site root"),
+            );
+        }
+    }
 }
 
 /// Reads the evidence ledger and the public key, if the site has them.

@@ -162,7 +162,7 @@ impl<'de> Deserialize<'de> for Period {
 }
 
 /// Accepts `version: 3.2` as well as `version: "3.2"`, keeping the text as written.
-fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+pub(crate) fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     struct V;
     impl serde::de::Visitor<'_> for V {
         type Value = String;

@@ -90,11 +90,22 @@ impl Theme {
                 static_files.insert(s.to_string(), bytes);
             }
         }
-        for (name, text, shown) in &templates {
-            tera.add_raw_template(name, text).map_err(|e| {
-                Diagnostic::error(shown, format!("template error: {}", error_chain(&e)))
-            })?;
-        }
+        // Added together: templates include and extend each other, in any order.
+        tera.add_raw_templates(
+            templates
+                .iter()
+                .map(|(name, text, _)| (name.as_str(), text.as_str())),
+        )
+        .map_err(|e| {
+            let msg = error_chain(&e);
+            // Name the file the error is in when tera says which.
+            let shown = templates
+                .iter()
+                .find(|(name, _, _)| msg.contains(&format!("--> {name}:")))
+                .map(|(_, _, shown)| shown.clone())
+                .unwrap_or_else(|| PathBuf::from(format!("themes/{name}/templates")));
+            Diagnostic::error(shown, format!("template error: {msg}"))
+        })?;
         for required in [
             "index.html",
             "frameworks.html",
@@ -106,6 +117,15 @@ impl Theme {
             "evidence.html",
             "overlap.html",
             "overlap_pair.html",
+            "isms.html",
+            "readiness.html",
+            "soa.html",
+            "management_reviews.html",
+            "internal_audits.html",
+            "risks.html",
+            "nonconformities.html",
+            "suppliers.html",
+            "package.html",
         ] {
             if !tera.contains_template(required) {
                 return Err(Diagnostic::error(

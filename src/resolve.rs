@@ -138,6 +138,8 @@ pub struct Model {
     /// Whether the site keeps an evidence ledger, and the key its signatures verify with.
     pub ledger_exists: bool,
     pub public_key: Option<crate::load::PublicKey>,
+    /// The SoA and ISMS records at or below the profile.
+    pub records: crate::records::Records,
 }
 
 pub const HUB: &str = "iso27001";
@@ -351,6 +353,7 @@ pub fn resolve(
         ledger,
         ledger_exists,
         public_key,
+        mut records,
     } = loaded;
     diags.extend(crate::ledger::verify_chain(
         &ledger,
@@ -474,7 +477,10 @@ pub fn resolve(
         });
     }
 
+    check_record_refs(&records, &frameworks, &superseded, &migrations, &mut diags);
+
     // The profile: what is above it is dropped here, before any page, count or index sees it.
+    records.retain_up_to(profile);
     resolved_docs.retain(|d| d.doc.meta.classification <= profile);
     resolved_ev.retain(|e| e.ev.meta.classification <= profile);
     resolved_ev.sort_by(|a, b| a.ev.meta.id.cmp(&b.ev.meta.id));
@@ -506,8 +512,71 @@ pub fn resolve(
         hub,
         ledger_exists,
         public_key,
+        records,
     };
     (model, diags)
+}
+
+/// Every control reference in the ISMS records resolves (the SoA's Annex A ids are checked with
+/// the SoA rules).
+fn check_record_refs(
+    records: &crate::records::Records,
+    frameworks: &[Framework],
+    superseded: &[Catalog],
+    migrations: &Migrations,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let mut check = |refs: Vec<String>, path: &Path, text: &str| {
+        resolve_refs(
+            &refs,
+            frameworks,
+            superseded,
+            migrations,
+            path,
+            |raw| Pos::find_token(text, raw, 0),
+            diags,
+        );
+    };
+    for a in &records.audits {
+        let mut refs = a.value.scope.clone();
+        refs.extend(a.value.findings.iter().filter_map(|f| f.control.clone()));
+        refs.sort();
+        refs.dedup();
+        check(refs, &a.path, &a.text);
+    }
+    if let Some(r) = &records.risks {
+        let mut refs: Vec<String> = r
+            .value
+            .risks
+            .iter()
+            .flat_map(|x| x.controls.clone())
+            .collect();
+        refs.sort();
+        refs.dedup();
+        check(refs, &r.path, &r.text);
+    }
+    if let Some(n) = &records.nonconformities {
+        let mut refs: Vec<String> = n
+            .value
+            .nonconformities
+            .iter()
+            .filter_map(|x| x.control.clone())
+            .collect();
+        refs.sort();
+        refs.dedup();
+        check(refs, &n.path, &n.text);
+    }
+    if let Some(s) = &records.suppliers {
+        let mut refs: Vec<String> = s
+            .value
+            .suppliers
+            .iter()
+            .flat_map(|x| x.controls.clone())
+            .collect();
+        refs.sort();
+        refs.dedup();
+        check(refs, &s.path, &s.text);
+    }
 }
 
 fn doc_pos(doc: &Document, needle: &str) -> Option<Pos> {

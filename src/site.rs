@@ -122,6 +122,7 @@ impl Site {
         diagnostics.extend(load_diags);
         diagnostics.extend(resolve_diags);
         diagnostics.extend(staleness(&model));
+        diagnostics.extend(crate::readiness::check(&model, &coverage));
         Ok(Analysis {
             model,
             coverage,
@@ -201,6 +202,12 @@ impl Site {
             files,
             copies: Vec::new(),
         };
+        if model.records.soa.is_some() {
+            out.files.push((
+                crate::records_view::SOA_CSV.to_string(),
+                crate::records_view::soa_csv(&model, &coverage).map_err(fail)?,
+            ));
+        }
         for (name, bytes) in &theme.static_files {
             out.files.push((format!("static/{name}"), bytes.clone()));
         }

@@ -224,6 +224,7 @@ pub fn pages(model: &Model, cov: &Coverage, pairs: &[Pair]) -> Vec<PageSpec> {
     for e in &model.evidence {
         out.push(evidence_page(model, cov, e));
     }
+    out.extend(crate::records_view::pages(model, cov));
     out.push(overlap_index(model, pairs));
     for p in pairs {
         out.push(pair_page(model, cov, p));
@@ -263,6 +264,7 @@ fn home(model: &Model, cov: &Coverage) -> PageSpec {
         due_soon: Vec<ItemLink>,
         reused: Vec<EvidenceRow>,
         other_frameworks: usize,
+        timeline: Vec<serde_json::Value>,
     }
     let docs: Vec<ItemLink> = model.documents.iter().map(|d| doc_link(model, d)).collect();
     let evs: Vec<ItemLink> = model.evidence.iter().map(|e| ev_link(model, e)).collect();
@@ -318,6 +320,7 @@ fn home(model: &Model, cov: &Coverage) -> PageSpec {
         due_soon,
         reused,
         other_frameworks,
+        timeline: crate::records_view::timeline(model),
     };
     spec(
         "index.html".into(),
