@@ -27,6 +27,7 @@ pub mod records_view;
 pub mod render;
 pub mod report;
 pub mod resolve;
+pub mod review_pack;
 pub mod site;
 pub mod view;
 pub mod write;

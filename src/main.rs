@@ -80,6 +80,8 @@ enum Command {
     Verify(cmd::verify::Args),
     /// Write a self-contained evidence package (folder and .zip) for one audit
     Package(cmd::package::Args),
+    /// Print the input pack for the next management review (Markdown)
+    ReviewPack(cmd::review_pack::Args),
 }
 
 fn main() -> ExitCode {
@@ -94,6 +96,7 @@ fn main() -> ExitCode {
         Command::Seal(a) => cmd::seal::run(a),
         Command::Verify(a) => cmd::verify::run(a),
         Command::Package(a) => cmd::package::run(a),
+        Command::ReviewPack(a) => cmd::review_pack::run(a),
     };
     match result {
         Ok(code) => code,

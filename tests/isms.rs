@@ -575,3 +575,40 @@ fn isms_pages_and_soa_csv_are_published() {
         "timeline on the home page"
     );
 }
+
+#[test]
+fn review_pack_gathers_the_inputs_for_the_next_review() {
+    let dir = site(|r| {
+        edit(
+            r,
+            "content/records/nonconformities.yaml",
+            "due: 2026-12-15",
+            "due: 2026-11-01",
+        )
+    });
+    let o = Command::new(env!("CARGO_BIN_EXE_crosswalk"))
+        .args(["review-pack", "--today", TODAY, "--root"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let pack = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        pack.contains("Previous review: MR-2026 on 2026-03-10"),
+        "{pack}"
+    );
+    assert!(
+        pack.contains(
+            "| MR-2026-A1 Automate access reviews | MR-2026 | Head of IT | 2027-01-31 | open |"
+        ),
+        "{pack}"
+    );
+    assert!(
+        pack.contains("NC-1 (Minor, due 2026-11-01, **overdue**)"),
+        "{pack}"
+    );
+    assert!(pack.contains("IA-2026 on 2026-09-15"), "{pack}");
+    assert!(pack.contains("1 records: 1 fresh"), "{pack}");
+    // Not a git repository: the pack says so rather than failing.
+    assert!(pack.contains("Repository history unavailable"), "{pack}");
+}

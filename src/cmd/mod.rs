@@ -5,6 +5,7 @@ pub mod init;
 pub mod map;
 pub mod overlap;
 pub mod package;
+pub mod review_pack;
 pub mod seal;
 pub mod verify;
 

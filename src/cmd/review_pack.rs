@@ -1,0 +1,35 @@
+use crate::{Common, fail};
+use crosswalk::diagnostic::Diagnostics;
+use crosswalk::review_pack;
+use crosswalk::site::Site;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Build profile whose content the pack may show (default: the site's default profile)
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
+    #[command(flatten)]
+    common: Common,
+}
+
+/// Prints the pack as Markdown on standard output; redirect it to keep it.
+pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
+    let site = Site::open(&a.common.root).map_err(fail)?;
+    let analysis = site
+        .analyse(&a.common.options(a.profile), &mut Vec::new())
+        .map_err(fail)?;
+    if analysis.diagnostics.has_errors() {
+        return Err(analysis.diagnostics);
+    }
+    let since = analysis.model.records.latest_review().map(|m| m.date);
+    let changes = match since {
+        Some(d) => review_pack::git_changes(&site.root, d),
+        None => Err("no previous review to compare against".to_string()),
+    };
+    print!(
+        "{}",
+        review_pack::markdown(&analysis.model, &analysis.coverage, changes)
+    );
+    Ok(ExitCode::SUCCESS)
+}
