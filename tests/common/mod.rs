@@ -9,8 +9,9 @@ use std::process::Command;
 /// Every run is judged as of this date, so results do not depend on the calendar.
 pub const TODAY: &str = "2026-11-23";
 
-pub const CONFIG: &str =
-    "title: Test Portal\norganisation: Test Org\nframeworks: [iso27001, soc2]\n";
+/// SOC 2 in scope, not ISO 27001: a two-file site has no Statement of Applicability or ISMS
+/// records, which ISO 27001 in scope would rightly warn about (tests/isms.rs covers those).
+pub const CONFIG: &str = "title: Test Portal\norganisation: Test Org\nframeworks: [soc2]\n";
 
 /// The artifact behind the minimal site's evidence record: CRLF, a non-ASCII character and a NUL
 /// byte, so a copy that is not byte for byte would show.
