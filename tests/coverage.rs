@@ -34,6 +34,11 @@ fn assert_crosswalk_says(from: &str, to: &str, relationship: &str) {
 /// A site whose only policy names `controls`.
 fn site_citing(controls: &[&str]) -> Site {
     let site = Site::bare();
+    // Both frameworks in scope, so the home page shows both coverage rows.
+    site.write(
+        "crosswalk.yaml",
+        "title: Coverage\nframeworks: [iso27001, soc2]\n",
+    );
     site.write(
         "content/policies/only.md",
         policy("POL-ONLY", "The Only Policy", "internal", controls),
