@@ -28,7 +28,10 @@ pub mod render;
 pub mod report;
 pub mod resolve;
 pub mod review_pack;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod site;
 pub mod view;
+pub mod watch;
 pub mod write;
 pub mod yaml;

@@ -82,6 +82,9 @@ enum Command {
     Package(cmd::package::Args),
     /// Print the input pack for the next management review (Markdown)
     ReviewPack(cmd::review_pack::Args),
+    /// Build, serve on 127.0.0.1, rebuild on change and reload open pages
+    #[cfg(feature = "serve")]
+    Serve(cmd::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -97,6 +100,8 @@ fn main() -> ExitCode {
         Command::Verify(a) => cmd::verify::run(a),
         Command::Package(a) => cmd::package::run(a),
         Command::ReviewPack(a) => cmd::review_pack::run(a),
+        #[cfg(feature = "serve")]
+        Command::Serve(a) => cmd::serve::run(a),
     };
     match result {
         Ok(code) => code,

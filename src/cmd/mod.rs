@@ -7,6 +7,8 @@ pub mod overlap;
 pub mod package;
 pub mod review_pack;
 pub mod seal;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod verify;
 
 use crate::fail;

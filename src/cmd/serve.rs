@@ -1,0 +1,44 @@
+use crate::{Common, fail};
+use crosswalk::diagnostic::{Diagnostic, Diagnostics};
+use crosswalk::serve::{ServeOptions, serve};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Port on 127.0.0.1 (0 picks a free one)
+    #[arg(long, default_value_t = 1111)]
+    port: u16,
+    /// Open the portal in a browser
+    #[arg(long)]
+    open: bool,
+    /// Build into this folder (default: a temporary folder, so a real build is never touched)
+    #[arg(long, value_name = "DIR")]
+    output: Option<PathBuf>,
+    /// Build profile
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
+    #[command(flatten)]
+    common: Common,
+}
+
+pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
+    let root = a.common.root.canonicalize().map_err(|e| {
+        fail(Diagnostic::error(
+            &a.common.root,
+            format!("site folder not found: {e}"),
+        ))
+    })?;
+    let output = match a.output {
+        Some(o) if o.is_relative() => Some(std::env::current_dir().unwrap_or_default().join(o)),
+        o => o,
+    };
+    let so = ServeOptions {
+        port: a.port,
+        open: a.open,
+        output,
+        opts: a.common.options(a.profile),
+    };
+    serve(&root, so).map_err(|m| fail(Diagnostic::error(&root, m)))?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,140 @@
+//! `crosswalk serve` on a tiny site: it serves pages with the reload script, a broken file shows
+//! its error in the page while the server keeps running, and fixing the file recovers.
+#![cfg(feature = "serve")]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn get(addr: &str, path: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    write!(s, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    let status = out
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, out)
+}
+
+/// Polls until `pred` holds for the page, for at most 20 s.
+fn eventually(addr: &str, path: &str, what: &str, pred: impl Fn(u16, &str) -> bool) -> String {
+    let start = Instant::now();
+    loop {
+        let (code, body) = get(addr, path);
+        if pred(code, &body) {
+            return body;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "timed out waiting for {what}; last response:\n{body}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+const POLICY: &str = "---\nid: POL-A\ntitle: Access Policy\nowner: CISO\nversion: \"1\"\napproved: 2026-06-01\nreview_every: 12 months\nclassification: internal\ncontrols: [soc2:CC6.1]\n---\nFirst text.\n";
+
+#[test]
+fn serve_shows_a_broken_file_and_recovers_when_it_is_fixed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join("crosswalk.yaml"),
+        "title: Serve test\nframeworks: [soc2]\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(root.join("content/policies")).unwrap();
+    let policy = root.join("content/policies/a.md");
+    std::fs::write(&policy, POLICY).unwrap();
+    let out = dir.path().join("served");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crosswalk"))
+        .args(["serve", "--port", "0", "--today", "2026-11-23", "--root"])
+        .arg(root)
+        .arg("--output")
+        .arg(&out)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let server = Server(child);
+    let mut lines = BufReader::new(stderr).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("serve exited before listening")
+            .unwrap();
+        if let Some(rest) = line.split("at http://").nth(1) {
+            break rest.split('/').next().unwrap().to_string();
+        }
+    };
+    // Drain the rest of stderr so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+
+    let (code, page) = get(&addr, "/policies/POL-A.html");
+    assert_eq!(code, 200, "{page}");
+    assert!(page.contains("First text."));
+    assert!(
+        page.contains("<script src=\"/__crosswalk/live.js\"></script></body>"),
+        "reload script injected"
+    );
+    let (code, js) = get(&addr, "/__crosswalk/live.js");
+    assert_eq!(code, 200);
+    assert!(js.contains("EventSource('/__crosswalk/events')"));
+    assert_eq!(get(&addr, "/../../etc/passwd").0, 404);
+
+    // Break it: an editor's write-to-temp-and-rename save of an unterminated front matter.
+    let tmp = root.join("content/policies/.a.md.tmp");
+    std::fs::write(&tmp, "---\nid: POL-A\ntitle: Broken\n").unwrap();
+    std::fs::rename(&tmp, &policy).unwrap();
+    let broken = eventually(&addr, "/policies/POL-A.html", "the error page", |c, b| {
+        c == 500 && b.contains("Build failed")
+    });
+    assert!(
+        broken.contains("content/policies/a.md:1:1: error: unterminated front matter"),
+        "{broken}"
+    );
+    // The server is still running and still answers.
+    assert_eq!(get(&addr, "/__crosswalk/live.js").0, 200);
+
+    // Fix it: open pages are told to reload, and the page comes back with the new text.
+    let mut events = TcpStream::connect(&addr).unwrap();
+    events
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    write!(
+        events,
+        "GET /__crosswalk/events HTTP/1.1\r\nHost: {addr}\r\n\r\n"
+    )
+    .unwrap();
+    let mut seen = String::new();
+    let mut buf = [0u8; 256];
+    while !seen.contains("retry: 500") {
+        let n = events.read(&mut buf).unwrap();
+        assert!(n > 0, "event stream closed: {seen}");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    std::fs::write(&policy, POLICY.replace("First text.", "Second text.")).unwrap();
+    while !seen.contains("data: reload") {
+        let n = events.read(&mut buf).expect("a reload event within 20 s");
+        assert!(n > 0, "event stream closed: {seen}");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    eventually(&addr, "/policies/POL-A.html", "the fixed page", |c, b| {
+        c == 200 && b.contains("Second text.")
+    });
+    drop(server);
+}
