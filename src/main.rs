@@ -43,6 +43,7 @@ impl Common {
             profile,
             quiet: self.quiet,
             cache_dir: None,
+            force: false,
         }
     }
 }

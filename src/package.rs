@@ -213,6 +213,7 @@ impl Site {
                 out.copies.push((
                     format!("evidence/{}/{}", r.ev.meta.id, a.file_name),
                     a.absolute.clone(),
+                    a.sha256.clone(),
                 ));
             }
         }

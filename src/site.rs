@@ -30,6 +30,8 @@ pub struct Options {
     pub quiet: bool,
     /// Output folder whose hash cache may be used (never for seal or verify).
     pub cache_dir: Option<PathBuf>,
+    /// Rebuild even when no input changed.
+    pub force: bool,
 }
 
 /// A loaded, resolved and analysed site.
@@ -48,6 +50,11 @@ pub struct BuildReport {
     pub files_copied: usize,
     pub warnings: usize,
     pub timings: Vec<(&'static str, Duration)>,
+    /// No input changed since the last build into this output: nothing was done.
+    pub up_to_date: bool,
+    /// Files written, and files left as they were because their content did not change.
+    pub written: usize,
+    pub unchanged: usize,
 }
 
 pub struct Site {
@@ -153,6 +160,35 @@ impl Site {
         let dest = write::check_output_dir(&self.root, output.unwrap_or(&self.config.output))
             .map_err(fail)?;
 
+        // Nothing changed since the last build into `dest`: nothing to do.
+        let t = Instant::now();
+        let today = match opts.today {
+            Some(d) => d,
+            None => default_today().map_err(fail)?,
+        };
+        let profile = opts
+            .profile
+            .clone()
+            .unwrap_or_else(|| self.config.default_profile.clone());
+        let fingerprint = fingerprint(&self.root, &dest, &format!("{today}|{profile}"));
+        timings.push(("fingerprint", t.elapsed()));
+        if !opts.force
+            && let Some(m) = write::Manifest::read(&dest)
+            && m.is_current(&dest, &fingerprint)
+        {
+            timings.push(("total", started.elapsed()));
+            return Ok(BuildReport {
+                output: dest,
+                pages: 0,
+                files_copied: 0,
+                warnings: 0,
+                timings,
+                up_to_date: true,
+                written: 0,
+                unchanged: m.files.len(),
+            });
+        }
+
         progress.stage("loading");
         let opts = Options {
             cache_dir: Some(dest.clone()),
@@ -172,7 +208,11 @@ impl Site {
         progress.stage("rendering");
         let t = Instant::now();
         let theme = Theme::load(&self.root, &self.config.theme).map_err(fail)?;
+        timings.push(("theme", t.elapsed()));
+        let t = Instant::now();
         let pages = view::pages(&model, &coverage, &pairs);
+        timings.push(("view", t.elapsed()));
+        let t = Instant::now();
         let bodies: BTreeMap<String, String> = model
             .documents
             .par_iter()
@@ -214,7 +254,7 @@ impl Site {
         let mut cache = HashCache::default();
         for e in &model.evidence {
             if let (Some(url), Some(a)) = (view::artifact_url(e), &e.artifact) {
-                out.copies.push((url, a.absolute.clone()));
+                out.copies.push((url, a.absolute.clone(), a.sha256.clone()));
                 cache.files.insert(
                     a.rel.clone(),
                     crate::cache::Entry {
@@ -235,7 +275,7 @@ impl Site {
         }
         let page_count = pages.len();
         let files_copied = out.copies.len();
-        write::write_atomic(&dest, &out).map_err(fail)?;
+        let stats = write::write_output(&dest, &out, &fingerprint).map_err(fail)?;
         timings.push(("write", t.elapsed()));
         timings.push(("total", started.elapsed()));
         progress.finish();
@@ -245,8 +285,57 @@ impl Site {
             files_copied,
             warnings: diagnostics.warning_count(),
             timings,
+            up_to_date: false,
+            written: stats.written,
+            unchanged: stats.unchanged,
         })
     }
+}
+
+/// A fingerprint of everything a build reads: every file in the site (path, size, modification
+/// time) except the output, git's files and cache folders (those holding a CACHEDIR.TAG, such as
+/// cargo's target/), plus the binary's version and built-in data, and `extra` (date, profile).
+pub fn fingerprint(root: &Path, output: &Path, extra: &str) -> String {
+    use std::hash::Hasher;
+    let mut h = std::hash::DefaultHasher::new();
+    h.write(env!("CARGO_PKG_VERSION").as_bytes());
+    h.write(extra.as_bytes());
+    for (name, bytes) in crate::embedded::mapping_files("frameworks")
+        .into_iter()
+        .chain(crate::embedded::mapping_files("crosswalks"))
+    {
+        h.write(name.as_bytes());
+        h.write(bytes);
+    }
+    for (name, bytes) in crate::embedded::theme_files("default") {
+        h.write(name.as_bytes());
+        h.write(bytes);
+    }
+    let output = output
+        .canonicalize()
+        .unwrap_or_else(|_| output.to_path_buf());
+    let walker = walkdir::WalkDir::new(root)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            let p = e.path();
+            let skip = e.file_type().is_dir()
+                && (e.file_name() == ".git"
+                    || p.join("CACHEDIR.TAG").exists()
+                    || p.join(write::MARKER).exists()
+                    || p.canonicalize().is_ok_and(|c| c == output));
+            !skip
+        });
+    for e in walker.flatten() {
+        if let Ok(meta) = e.metadata()
+            && meta.is_file()
+        {
+            h.write(e.path().to_string_lossy().as_bytes());
+            h.write_u64(meta.len());
+            h.write(crate::cache::mtime_of(&meta).as_bytes());
+        }
+    }
+    format!("{:016x}", h.finish())
 }
 
 /// What `seal` did.

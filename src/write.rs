@@ -14,8 +14,151 @@ pub const MARKER: &str = ".crosswalk-output";
 #[derive(Default)]
 pub struct Output {
     pub files: Vec<(String, Vec<u8>)>,
-    /// (path in the output, absolute source path)
-    pub copies: Vec<(String, PathBuf)>,
+    /// (path in the output, absolute source path, the source's SHA-256)
+    pub copies: Vec<(String, PathBuf, String)>,
+}
+
+/// Where a build records what it wrote (path -> content hash) and the fingerprint of its inputs,
+/// so the next build writes only what changed, or nothing when no input did.
+pub const MANIFEST: &str = ".crosswalk/manifest.json";
+
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Manifest {
+    pub fingerprint: String,
+    pub files: std::collections::BTreeMap<String, String>,
+}
+
+impl Manifest {
+    pub fn read(dest: &Path) -> Option<Manifest> {
+        if !dest.join(MARKER).exists() {
+            return None;
+        }
+        serde_json::from_slice(&std::fs::read(dest.join(MANIFEST)).ok()?).ok()
+    }
+
+    /// The output holds exactly what the manifest says, built from inputs with this fingerprint.
+    pub fn is_current(&self, dest: &Path, fingerprint: &str) -> bool {
+        self.fingerprint == fingerprint && self.files.keys().all(|f| dest.join(f).is_file())
+    }
+}
+
+/// A fast content hash for change detection (not for integrity: evidence uses SHA-256).
+pub fn content_hash(bytes: &[u8]) -> String {
+    use std::hash::Hasher;
+    let mut h = std::hash::DefaultHasher::new();
+    h.write(bytes);
+    format!("{:016x}-{}", h.finish(), bytes.len())
+}
+
+/// What a write did.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct WriteStats {
+    pub written: usize,
+    pub unchanged: usize,
+    pub removed: usize,
+}
+
+/// Writes `output` into `dest`. The first build (or one after the output was tampered with) is
+/// written whole and swapped in atomically; later builds write only the files whose content
+/// changed and remove the ones no longer produced. Either way every new file is written in full
+/// before any old one is replaced, so a failed write leaves the previous output as it was.
+pub fn write_output(
+    dest: &Path,
+    output: &Output,
+    fingerprint: &str,
+) -> Result<WriteStats, Diagnostic> {
+    let mut manifest = Manifest {
+        fingerprint: fingerprint.to_string(),
+        files: Default::default(),
+    };
+    for (p, bytes) in &output.files {
+        manifest.files.insert(p.clone(), content_hash(bytes));
+    }
+    for (p, _, sha) in &output.copies {
+        manifest.files.insert(p.clone(), format!("sha256:{sha}"));
+    }
+    let manifest_bytes = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
+    let Some(old) = Manifest::read(dest) else {
+        let mut full = Output {
+            files: output.files.clone(),
+            copies: output.copies.clone(),
+        };
+        full.files.push((MANIFEST.to_string(), manifest_bytes));
+        write_atomic(dest, &full)?;
+        return Ok(WriteStats {
+            written: output.files.len() + output.copies.len(),
+            ..WriteStats::default()
+        });
+    };
+    let changed = |p: &String| old.files.get(p) != manifest.files.get(p) || !dest.join(p).is_file();
+    let files: Vec<&(String, Vec<u8>)> = output.files.iter().filter(|(p, _)| changed(p)).collect();
+    let copies: Vec<&(String, PathBuf, String)> = output
+        .copies
+        .iter()
+        .filter(|(p, _, _)| changed(p))
+        .collect();
+    let removed: Vec<&String> = old
+        .files
+        .keys()
+        .filter(|p| !manifest.files.contains_key(*p))
+        .collect();
+    let stats = WriteStats {
+        written: files.len() + copies.len(),
+        unchanged: manifest.files.len() - files.len() - copies.len(),
+        removed: removed.len(),
+    };
+    // Stage every changed file beside its target, then rename them all into place.
+    let err =
+        |what: &str, p: &Path, e: std::io::Error| Diagnostic::error(p, format!("{what}: {e}"));
+    let tmp_name = |p: &Path| {
+        let mut n = p.file_name().unwrap_or_default().to_os_string();
+        n.push(format!(".crosswalk-tmp-{}", std::process::id()));
+        p.with_file_name(n)
+    };
+    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let mut stage = |rel: &str,
+                     write: &dyn Fn(&Path) -> std::io::Result<()>|
+     -> Result<(), Diagnostic> {
+        let target = safe_join(dest, rel)?;
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| err("cannot create folder", parent, e))?;
+        }
+        let tmp = tmp_name(&target);
+        write(&tmp).map_err(|e| err("cannot write", &tmp, e))?;
+        staged.push((tmp, target));
+        Ok(())
+    };
+    let mut result = Ok(());
+    for (p, bytes) in &files {
+        result = result.and_then(|_| stage(p, &|t| std::fs::write(t, bytes)));
+    }
+    for (p, src, _) in &copies {
+        result = result.and_then(|_| stage(p, &|t| std::fs::copy(src, t).map(|_| ())));
+    }
+    result = result.and_then(|_| stage(MANIFEST, &|t| std::fs::write(t, &manifest_bytes)));
+    if let Err(e) = result {
+        for (tmp, _) in &staged {
+            let _ = std::fs::remove_file(tmp);
+        }
+        return Err(e);
+    }
+    for (tmp, target) in &staged {
+        std::fs::rename(tmp, target).map_err(|e| err("cannot move into place", target, e))?;
+    }
+    for p in removed {
+        if let Ok(target) = safe_join(dest, p) {
+            let _ = std::fs::remove_file(&target);
+            // Drop folders the removal emptied, never the output itself.
+            let mut dir = target.parent().map(Path::to_path_buf);
+            while let Some(d) = dir {
+                if d == dest || std::fs::remove_dir(&d).is_err() {
+                    break;
+                }
+                dir = d.parent().map(Path::to_path_buf);
+            }
+        }
+    }
+    Ok(stats)
 }
 
 /// Refuses an output folder that would put the site at risk: `/`, the site root, a parent of
@@ -157,7 +300,7 @@ fn fill(staging: &Path, output: &Output) -> Result<(), Diagnostic> {
         .files
         .iter()
         .map(|(p, _)| p.as_str())
-        .chain(output.copies.iter().map(|(p, _)| p.as_str()))
+        .chain(output.copies.iter().map(|(p, _, _)| p.as_str()))
         .map(|p| {
             safe_join(staging, p).map(|f| f.parent().map(Path::to_path_buf).unwrap_or_default())
         })
@@ -171,7 +314,7 @@ fn fill(staging: &Path, output: &Output) -> Result<(), Diagnostic> {
         let target = safe_join(staging, p)?;
         std::fs::write(&target, bytes).map_err(|e| err("cannot write", &target, e))
     })?;
-    output.copies.par_iter().try_for_each(|(p, src)| {
+    output.copies.par_iter().try_for_each(|(p, src, _)| {
         let target = safe_join(staging, p)?;
         std::fs::copy(src, &target)
             .map(|_| ())

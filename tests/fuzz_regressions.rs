@@ -125,3 +125,47 @@ fn ledger_seq_after_u64_max_on_an_intact_chain_does_not_overflow() {
     let diags = ledger::verify_chain(&lines, path, None);
     assert!(diags.iter().any(|d| d.line == Some(2)), "{diags:?}");
 }
+
+fn document_error(text: &str) -> Diagnostic {
+    let path = Path::new("content/policies/x.md");
+    let d = load::parse_document(DocKind::Policies, path, text).expect_err("not a valid document");
+    check(&d, text, path);
+    d
+}
+
+/// Fuzz target `document` (and every YAML target): libyaml counts a lone `\r`, U+0085, U+2028 and
+/// U+2029 as line breaks, so YAML errors were placed on lines past the end of the file as editors,
+/// git and GitHub annotations count them (by `\n`).
+#[test]
+fn yaml_errors_after_lone_carriage_returns_stay_inside_the_file() {
+    document_error("---\nid: \"\r\r\r\r\n---\n");
+}
+
+#[test]
+fn yaml_errors_after_unicode_line_separators_stay_inside_the_file() {
+    document_error("---\nid: \"\u{2028}\u{2028}\u{2028}\u{2028}\n---\n");
+    document_error("---\nid: \"\u{85}\u{85}\u{85}\n---\n");
+}
+
+#[test]
+fn config_errors_after_lone_carriage_returns_stay_inside_the_file() {
+    let text = "title: \"\r\r\r";
+    let path = Path::new("crosswalk.yaml");
+    let d = Config::parse(text.to_string(), path).expect_err("unterminated string");
+    check(&d, text, path);
+}
+
+/// `yaml::shift_lines` adds the front matter's offset to every "line N" in a message, including
+/// ones the user wrote (a key quoted in "unknown field"): `line 18446744073709551615` overflowed.
+#[test]
+fn a_key_reading_line_usize_max_does_not_overflow() {
+    let d = document_error("---\nline 18446744073709551615: x\n---\n");
+    assert!(d.message.contains("unknown field"), "{d}");
+}
+
+/// The same: a user's own `line N` in a key is quoted as written, not renumbered.
+#[test]
+fn a_key_reading_line_n_is_quoted_as_written() {
+    let d = document_error("---\nline 5: x\n---\n");
+    assert!(d.message.contains("`line 5`"), "{d}");
+}

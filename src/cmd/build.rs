@@ -17,6 +17,9 @@ pub struct Args {
     /// Print how long each stage took
     #[arg(long)]
     timings: bool,
+    /// Rebuild even if no input changed since the last build
+    #[arg(long)]
+    force: bool,
 }
 
 pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
@@ -26,7 +29,9 @@ pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
         Some(o) if o.is_relative() => Some(std::env::current_dir().unwrap_or_default().join(o)),
         o => o,
     };
-    let report = match site.build(&a.common.options(a.profile), output.as_deref()) {
+    let mut opts = a.common.options(a.profile);
+    opts.force = a.force;
+    let report = match site.build(&opts, output.as_deref()) {
         Ok(r) => r,
         Err(diags) => {
             let n = diags.error_count();
@@ -40,7 +45,12 @@ pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
             return Ok(ExitCode::from(1));
         }
     };
-    if !a.common.quiet {
+    if !a.common.quiet && report.up_to_date {
+        eprintln!(
+            "{} is up to date: no input changed since the last build",
+            report.output.display()
+        );
+    } else if !a.common.quiet {
         let total = report.timings.last().map_or(0, |t| t.1.as_millis());
         let warnings = if report.warnings > 0 {
             format!(" ({} warnings: run `crosswalk check`)", report.warnings)
@@ -48,10 +58,12 @@ pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
             String::new()
         };
         eprintln!(
-            "built {} pages and copied {} evidence files into {} in {total} ms{warnings}",
+            "built {} pages and copied {} evidence files into {} in {total} ms ({} files written, {} unchanged){warnings}",
             report.pages,
             report.files_copied,
-            report.output.display()
+            report.output.display(),
+            report.written,
+            report.unchanged
         );
     }
     if a.timings {
