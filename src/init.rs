@@ -114,7 +114,7 @@ pub fn scaffold(dir: &Path, today: crate::model::Date) -> Result<(), Diagnostic>
             "content/evidence/files/access-review.csv",
             ACCESS_REVIEW_CSV,
         ),
-        (".gitignore", "/public/\n"),
+        (".gitignore", "/public/\n/packages/\n/.crosswalk-cache/\n"),
     ];
     for (rel, text) in files {
         let path = dir.join(rel);

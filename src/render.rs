@@ -15,6 +15,9 @@ use std::path::{Path, PathBuf};
 pub struct Theme {
     tera: tera::Tera,
     pub static_files: BTreeMap<String, Vec<u8>>,
+    /// A hash of every template and static file: a page whose view and theme are unchanged need
+    /// not be rendered again.
+    pub fingerprint: String,
 }
 
 impl Theme {
@@ -79,6 +82,12 @@ impl Theme {
                 ),
             ));
         }
+        let mut all = Vec::new();
+        for (rel, (_, bytes)) in &files {
+            all.extend_from_slice(rel.as_bytes());
+            all.extend_from_slice(bytes);
+        }
+        let fingerprint = crate::write::content_hash(&all);
         let mut tera = tera::Tera::new();
         let mut static_files = BTreeMap::new();
         let mut templates = Vec::new();
@@ -134,7 +143,11 @@ impl Theme {
                 ));
             }
         }
-        Ok(Theme { tera, static_files })
+        Ok(Theme {
+            tera,
+            static_files,
+            fingerprint,
+        })
     }
 }
 
@@ -268,11 +281,34 @@ pub fn root_prefix(path: &str) -> String {
     "../".repeat(path.matches('/').count())
 }
 
+/// What a page is made from: its view, title, section, template set, the site view and the
+/// Markdown it shows. Equal inputs render equal bytes.
+pub fn page_input_hash(
+    theme: &Theme,
+    site: &[u8],
+    p: &PageSpec,
+    body_source: Option<&str>,
+) -> String {
+    let mut bytes = serde_json::to_vec(&p.view).unwrap_or_default();
+    for part in [
+        theme.fingerprint.as_bytes(),
+        site,
+        p.template.as_bytes(),
+        p.title.as_bytes(),
+        p.section.as_bytes(),
+        body_source.unwrap_or("").as_bytes(),
+    ] {
+        bytes.push(0);
+        bytes.extend_from_slice(part);
+    }
+    crate::write::content_hash(&bytes)
+}
+
 /// Renders every page in parallel. A template error names the page and the template.
 pub fn render_pages(
     theme: &Theme,
     site: &SiteView,
-    pages: &[PageSpec],
+    pages: &[&PageSpec],
     bodies: &BTreeMap<String, String>,
 ) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
     let site_value = serde_json::to_value(site).unwrap_or(serde_json::Value::Null);

@@ -10,12 +10,12 @@ use crate::load;
 use crate::model::Date;
 use crate::overlap::{self, Pair};
 use crate::render::{self, SiteView, Theme};
-use crate::resolve::{self, Model, SealState};
+use crate::resolve::{self, Model, ResolvedDocument, SealState};
 use crate::view;
 use crate::write::{self, Output};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -170,11 +170,26 @@ impl Site {
             .profile
             .clone()
             .unwrap_or_else(|| self.config.default_profile.clone());
-        let fingerprint = fingerprint(&self.root, &dest, &format!("{today}|{profile}"));
+        let previous = write::Manifest::read(&dest);
+        let also = previous
+            .as_ref()
+            .map(|m| m.also.clone())
+            .unwrap_or_default();
+        let fingerprint = fingerprint(
+            &self.root,
+            &self.config,
+            &format!("{today}|{profile}|{}", dest.display()),
+            &also,
+        );
+        let stamp = self.root.join(CACHE_DIR).join(format!(
+            "build-{}.fingerprint",
+            &write::content_hash(dest.to_string_lossy().as_bytes())[..16]
+        ));
         timings.push(("fingerprint", t.elapsed()));
         if !opts.force
-            && let Some(m) = write::Manifest::read(&dest)
-            && m.is_current(&dest, &fingerprint)
+            && let Some(m) = &previous
+            && std::fs::read_to_string(&stamp).is_ok_and(|f| f == fingerprint)
+            && m.is_intact(&dest)
         {
             timings.push(("total", started.elapsed()));
             return Ok(BuildReport {
@@ -213,19 +228,6 @@ impl Site {
         let pages = view::pages(&model, &coverage, &pairs);
         timings.push(("view", t.elapsed()));
         let t = Instant::now();
-        let bodies: BTreeMap<String, String> = model
-            .documents
-            .par_iter()
-            .map(|d| {
-                (
-                    view::doc_url(d),
-                    render::markdown(
-                        render::without_title(&d.doc.body, &d.doc.meta.title),
-                        model.config.html,
-                    ),
-                )
-            })
-            .collect();
         let site = SiteView {
             title: model.config.title.clone(),
             organisation: model.config.organisation.clone(),
@@ -233,14 +235,69 @@ impl Site {
             today: model.today.to_string(),
             version: env!("CARGO_PKG_VERSION"),
         };
-        let files = render::render_pages(&theme, &site, &pages, &bodies).map_err(fail)?;
+        // Pages whose inputs are what the last build rendered, and whose file is still there,
+        // are not rendered again.
+        let site_json = serde_json::to_vec(&site).unwrap_or_default();
+        let sources: HashMap<String, &ResolvedDocument> = model
+            .documents
+            .iter()
+            .map(|d| (view::doc_url(d), d))
+            .collect();
+        let previous = previous.map(|m| m.inputs).unwrap_or_default();
+        let inputs: Vec<String> = pages
+            .par_iter()
+            .map(|p| {
+                render::page_input_hash(
+                    &theme,
+                    &site_json,
+                    p,
+                    sources.get(&p.path).map(|d| d.doc.body.as_str()),
+                )
+            })
+            .collect();
+        let (mut todo, mut kept) = (Vec::new(), Vec::new());
+        for (p, h) in pages.iter().zip(&inputs) {
+            if previous.get(&p.path) == Some(h) && dest.join(&p.path).is_file() {
+                kept.push(p.path.clone());
+            } else {
+                todo.push(p);
+            }
+        }
+        let bodies: BTreeMap<String, String> = todo
+            .par_iter()
+            .filter_map(|p| {
+                sources.get(&p.path).map(|d| {
+                    (
+                        p.path.clone(),
+                        render::markdown(
+                            render::without_title(&d.doc.body, &d.doc.meta.title),
+                            model.config.html,
+                        ),
+                    )
+                })
+            })
+            .collect();
+        let files = render::render_pages(&theme, &site, &todo, &bodies).map_err(fail)?;
         timings.push(("render", t.elapsed()));
 
         progress.stage("writing");
         let t = Instant::now();
+        let also: Vec<String> = model
+            .evidence
+            .iter()
+            .filter_map(|e| e.artifact.as_ref().map(|a| a.rel.clone()))
+            .filter(|r| !r.starts_with("content/"))
+            .collect();
         let mut out = Output {
             files,
-            copies: Vec::new(),
+            kept,
+            also,
+            inputs: pages
+                .iter()
+                .zip(inputs)
+                .map(|(p, h)| (p.path.clone(), h))
+                .collect(),
+            ..Output::default()
         };
         if model.records.soa.is_some() {
             out.files.push((
@@ -275,7 +332,12 @@ impl Site {
         }
         let page_count = pages.len();
         let files_copied = out.copies.len();
-        let stats = write::write_output(&dest, &out, &fingerprint).map_err(fail)?;
+        let stats = write::write_output(&dest, &out).map_err(fail)?;
+        // The fingerprint covers every input, published or not, so it is never written into the
+        // output; it goes into the site's cache folder, and only if the user made one.
+        if stamp.parent().is_some_and(Path::is_dir) {
+            let _ = std::fs::write(&stamp, &fingerprint);
+        }
         timings.push(("write", t.elapsed()));
         timings.push(("total", started.elapsed()));
         progress.finish();
@@ -292,10 +354,15 @@ impl Site {
     }
 }
 
-/// A fingerprint of everything a build reads: every file in the site (path, size, modification
-/// time) except the output, git's files and cache folders (those holding a CACHEDIR.TAG, such as
-/// cargo's target/), plus the binary's version and built-in data, and `extra` (date, profile).
-pub fn fingerprint(root: &Path, output: &Path, extra: &str) -> String {
+/// The folder, in the site, where a build may remember the fingerprint of its inputs. It is used
+/// only if it exists: create it (and keep it out of git) to let unchanged rebuilds do nothing.
+pub const CACHE_DIR: &str = ".crosswalk-cache";
+
+/// A fingerprint of everything a build reads: the binary's version and built-in data, `extra`
+/// (date, profile), and the path, size and modification time of every file in crosswalk.yaml,
+/// content/, mappings/ and themes/, the ledger's public key, and `also` (evidence files the last
+/// build found elsewhere in the site).
+pub fn fingerprint(root: &Path, config: &Config, extra: &str, also: &[String]) -> String {
     use std::hash::Hasher;
     let mut h = std::hash::DefaultHasher::new();
     h.write(env!("CARGO_PKG_VERSION").as_bytes());
@@ -303,36 +370,34 @@ pub fn fingerprint(root: &Path, output: &Path, extra: &str) -> String {
     for (name, bytes) in crate::embedded::mapping_files("frameworks")
         .into_iter()
         .chain(crate::embedded::mapping_files("crosswalks"))
+        .chain(crate::embedded::theme_files("default"))
     {
         h.write(name.as_bytes());
         h.write(bytes);
     }
-    for (name, bytes) in crate::embedded::theme_files("default") {
-        h.write(name.as_bytes());
-        h.write(bytes);
-    }
-    let output = output
-        .canonicalize()
-        .unwrap_or_else(|_| output.to_path_buf());
-    let walker = walkdir::WalkDir::new(root)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
-            let p = e.path();
-            let skip = e.file_type().is_dir()
-                && (e.file_name() == ".git"
-                    || p.join("CACHEDIR.TAG").exists()
-                    || p.join(write::MARKER).exists()
-                    || p.canonicalize().is_ok_and(|c| c == output));
-            !skip
-        });
-    for e in walker.flatten() {
-        if let Ok(meta) = e.metadata()
+    let mut stat = |p: &Path| {
+        if let Ok(meta) = std::fs::metadata(p)
             && meta.is_file()
         {
-            h.write(e.path().to_string_lossy().as_bytes());
+            h.write(p.to_string_lossy().as_bytes());
             h.write_u64(meta.len());
             h.write(crate::cache::mtime_of(&meta).as_bytes());
+        }
+    };
+    stat(&root.join(crate::config::CONFIG_FILE));
+    if let Some(pk) = &config.public_key {
+        stat(&root.join(pk));
+    }
+    for rel in also {
+        stat(&root.join(rel));
+    }
+    for dir in ["content", "mappings", "themes"] {
+        for e in walkdir::WalkDir::new(root.join(dir))
+            .sort_by_file_name()
+            .into_iter()
+            .flatten()
+        {
+            stat(e.path());
         }
     }
     format!("{:016x}", h.finish())

@@ -16,16 +16,26 @@ pub struct Output {
     pub files: Vec<(String, Vec<u8>)>,
     /// (path in the output, absolute source path, the source's SHA-256)
     pub copies: Vec<(String, PathBuf, String)>,
+    /// Pages not rendered again because their inputs did not change: the file already in the
+    /// output stays.
+    pub kept: Vec<String>,
+    /// Each page's input hash (view, template set, body source), for the next build to compare.
+    pub inputs: std::collections::BTreeMap<String, String>,
+    /// Published evidence files outside content/, which the next fingerprint must include.
+    pub also: Vec<String>,
 }
 
-/// Where a build records what it wrote (path -> content hash) and the fingerprint of its inputs,
-/// so the next build writes only what changed, or nothing when no input did.
+/// Where a build records what it wrote (path -> content hash) and what each page was made from,
+/// so the next build renders and writes only what changed. It describes published files only.
 pub const MANIFEST: &str = ".crosswalk/manifest.json";
 
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Manifest {
-    pub fingerprint: String,
     pub files: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub inputs: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub also: Vec<String>,
 }
 
 impl Manifest {
@@ -36,9 +46,9 @@ impl Manifest {
         serde_json::from_slice(&std::fs::read(dest.join(MANIFEST)).ok()?).ok()
     }
 
-    /// The output holds exactly what the manifest says, built from inputs with this fingerprint.
-    pub fn is_current(&self, dest: &Path, fingerprint: &str) -> bool {
-        self.fingerprint == fingerprint && self.files.keys().all(|f| dest.join(f).is_file())
+    /// The output still holds every file the manifest lists.
+    pub fn is_intact(&self, dest: &Path) -> bool {
+        self.files.keys().all(|f| dest.join(f).is_file())
     }
 }
 
@@ -62,15 +72,18 @@ pub struct WriteStats {
 /// written whole and swapped in atomically; later builds write only the files whose content
 /// changed and remove the ones no longer produced. Either way every new file is written in full
 /// before any old one is replaced, so a failed write leaves the previous output as it was.
-pub fn write_output(
-    dest: &Path,
-    output: &Output,
-    fingerprint: &str,
-) -> Result<WriteStats, Diagnostic> {
+pub fn write_output(dest: &Path, output: &Output) -> Result<WriteStats, Diagnostic> {
+    let old = Manifest::read(dest);
     let mut manifest = Manifest {
-        fingerprint: fingerprint.to_string(),
         files: Default::default(),
+        inputs: output.inputs.clone(),
+        also: output.also.clone(),
     };
+    for p in &output.kept {
+        if let Some(h) = old.as_ref().and_then(|m| m.files.get(p)) {
+            manifest.files.insert(p.clone(), h.clone());
+        }
+    }
     for (p, bytes) in &output.files {
         manifest.files.insert(p.clone(), content_hash(bytes));
     }
@@ -78,10 +91,11 @@ pub fn write_output(
         manifest.files.insert(p.clone(), format!("sha256:{sha}"));
     }
     let manifest_bytes = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
-    let Some(old) = Manifest::read(dest) else {
+    let Some(old) = old.filter(|_| output.kept.is_empty() || dest.join(MARKER).exists()) else {
         let mut full = Output {
             files: output.files.clone(),
             copies: output.copies.clone(),
+            ..Output::default()
         };
         full.files.push((MANIFEST.to_string(), manifest_bytes));
         write_atomic(dest, &full)?;

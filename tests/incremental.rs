@@ -105,6 +105,8 @@ fn incremental_rebuilds_match_clean_builds_after_edits_renames_and_deletions() {
         "content/evidence/ev.yaml",
         "- id: EV-REVIEW\n  title: Review\n  owner: CISO\n  collected: 2026-10-01\n  valid_for: 1 year\n  classification: internal\n  controls: [iso27001:A.5.18]\n  file: content/evidence/files/review.csv\n- id: EV-OLD\n  title: Old\n  owner: CISO\n  collected: 2026-10-01\n  valid_for: 1 year\n  classification: internal\n  controls: [soc2:CC7.1]\n  url: https://example.com/old\n",
     );
+    // A cache folder lets a rebuild with no change do nothing at all.
+    fs::create_dir_all(root.join(".crosswalk-cache")).unwrap();
     build(&root, &out);
     assert_same_as_clean(&root, &out, dir.path(), "first build");
 
