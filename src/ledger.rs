@@ -219,9 +219,10 @@ pub fn verify_chain(lines: &[Line], shown: &Path, key: Option<&VerifyingKey>) ->
     let mut prev_seq = 0u64;
     for l in lines {
         let e = &l.entry;
+        let expected = prev_seq.saturating_add(1);
         if e.prev != prev_hash {
-            let what = if e.seq > prev_seq + 1 {
-                format!("{} line(s) before it were removed", e.seq - prev_seq - 1)
+            let what = if e.seq > expected {
+                format!("{} line(s) before it were removed", e.seq - expected)
             } else if e.seq <= prev_seq {
                 "lines are out of order".to_string()
             } else {
@@ -231,15 +232,13 @@ pub fn verify_chain(lines: &[Line], shown: &Path, key: Option<&VerifyingKey>) ->
                 Diagnostic::error(shown, format!("ledger chain broken at line {} (entry {}, `{}`): its `prev` does not match the line before; {what}", l.number, e.seq, e.id))
                     .at(at(l.number)),
             );
-        } else if e.seq != prev_seq + 1 {
+        } else if e.seq != expected || prev_seq == u64::MAX {
             diags.push(
                 Diagnostic::error(
                     shown,
                     format!(
                         "ledger line {} has seq {}, expected {}",
-                        l.number,
-                        e.seq,
-                        prev_seq + 1
+                        l.number, e.seq, expected
                     ),
                 )
                 .at(at(l.number)),

@@ -29,45 +29,46 @@ pub fn parse<T: DeserializeOwned>(
     serde_yaml::from_str(text).map_err(|e| to_diagnostic(&e, text, path, first_line))
 }
 
-/// Adds `delta` to every "line N" in `message`.
-fn shift_lines(message: &str, delta: usize) -> String {
-    if delta == 0 {
-        return message.to_string();
-    }
+/// Removes every " at line N column M" libyaml writes into a message. Its lines count `\r`,
+/// U+0085, U+2028 and U+2029 as breaks, which editors do not, so its numbers can point past the
+/// end of the file; the diagnostic carries the position, computed from the byte offset instead.
+/// Other text (a key the user named "line 5") is left as written.
+fn strip_positions(message: &str) -> String {
     let mut out = String::with_capacity(message.len());
     let mut rest = message;
-    while let Some(i) = rest.find("line ") {
-        out.push_str(&rest[..i + 5]);
-        rest = &rest[i + 5..];
-        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-        match rest[..digits].parse::<usize>() {
-            Ok(n) => out.push_str(&(n + delta).to_string()),
-            Err(_) => out.push_str(&rest[..digits]),
+    while let Some(i) = rest.find(" at line ") {
+        let after = &rest[i + " at line ".len()..];
+        let digits = after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        let tail = &after[digits..];
+        let col = tail
+            .strip_prefix(" column ")
+            .map(|t| t.len() - t.trim_start_matches(|c: char| c.is_ascii_digit()).len());
+        match col {
+            Some(n) if digits > 0 && n > 0 => {
+                out.push_str(&rest[..i]);
+                rest = &tail[" column ".len() + n..];
+            }
+            _ => {
+                out.push_str(&rest[..i + 1]);
+                rest = &rest[i + 1..];
+            }
         }
-        rest = &rest[digits..];
     }
     out.push_str(rest);
     out
 }
 
 fn to_diagnostic(e: &serde_yaml::Error, text: &str, path: &Path, first_line: usize) -> Diagnostic {
-    let full = e.to_string();
-    let pos = e.location().map(|l| Pos {
-        line: l.line() + first_line - 1,
-        column: l.column(),
-    });
-    // serde_yaml appends " at line L column C" (relative to the fragment); the diagnostic carries
-    // the position itself, corrected for where the fragment starts.
-    let mut message = match e.location() {
-        Some(l) => {
-            let suffix = format!(" at line {} column {}", l.line(), l.column());
-            full.strip_suffix(&suffix).unwrap_or(&full).to_string()
+    // The position from the byte offset, counting lines as editors do, shifted to where the
+    // fragment starts in the file.
+    let pos = e.location().map(|l| {
+        let p = Pos::of_offset(text, l.index());
+        Pos {
+            line: p.line.saturating_add(first_line - 1),
+            column: p.column,
         }
-        None => full,
-    };
-    // Positions inside the message (e.g. "while scanning a quoted scalar at line 2 column 8") are
-    // relative to the fragment too.
-    message = shift_lines(&message, first_line - 1);
+    });
+    let mut message = strip_positions(&e.to_string());
     let mut pos = pos;
     // Errors from our own value parsers (dates, periods) are placed by serde_yaml at the start of
     // the mapping; the offending value is quoted in the message, so point at it instead.
@@ -118,12 +119,18 @@ mod tests {
     }
 
     #[test]
-    fn positions_inside_messages_are_shifted() {
+    fn libyaml_positions_are_stripped_from_messages() {
         assert_eq!(
-            shift_lines("at line 4 column 1, while scanning at line 2 column 8", 1),
-            "at line 5 column 1, while scanning at line 3 column 8"
+            strip_positions(
+                "found unexpected end of stream at line 4 column 1, while scanning a quoted scalar at line 2 column 8"
+            ),
+            "found unexpected end of stream, while scanning a quoted scalar"
         );
-        assert_eq!(shift_lines("no positions", 3), "no positions");
+        assert_eq!(
+            strip_positions("unknown field `line 5 at line 9`"),
+            "unknown field `line 5 at line 9`"
+        );
+        assert_eq!(strip_positions("no positions"), "no positions");
     }
 
     #[test]
