@@ -54,6 +54,9 @@ pub struct Config {
     /// Certification cycles: ISO stages, certificate and surveillance dates; SOC 2 report periods.
     #[serde(default)]
     pub certifications: Vec<Certification>,
+    /// How a reader asks for what this build does not show (e.g. the SOC 2 report under NDA).
+    #[serde(default)]
+    pub request_access: Option<String>,
     /// The file's text, kept to position diagnostics about its values.
     #[serde(skip)]
     pub source: String,
@@ -191,6 +194,7 @@ impl Config {
             public_key: None,
             audits: Vec::new(),
             certifications: Vec::new(),
+            request_access: None,
             source: String::new(),
         }
     }

@@ -52,6 +52,44 @@ pub fn timeline(model: &Model) -> Vec<Value> {
         .collect()
 }
 
+/// Certificate and attestation status, for the home page of every profile (a public trust page
+/// shows these first).
+pub fn certifications(model: &Model) -> Vec<Value> {
+    let today = model.today;
+    model
+        .config
+        .certifications
+        .iter()
+        .filter_map(|c| {
+            let f = model.framework(&c.framework).map(|i| &model.frameworks[i])?;
+            let title = format!("{} {}", f.catalog.title, f.catalog.edition);
+            let (status, detail) = if let Some(issued) = c.issued {
+                let exp = c.expiry().unwrap_or(issued);
+                if exp < today {
+                    ("expired", format!("certificate expired {exp}"))
+                } else if issued > today {
+                    ("in progress", format!("certification expected {issued}"))
+                } else {
+                    ("certified", format!("since {issued}, valid until {exp}"))
+                }
+            } else if let (Some(s), Some(e)) = (c.period_start, c.period_end) {
+                let kind = format!("Type {}", c.report_type.unwrap_or(2));
+                if e < today {
+                    ("report", format!("{kind} report for {s} to {e}{}", c.report_due.map(|d| format!(", issued by {d}")).unwrap_or_default()))
+                } else {
+                    ("in progress", format!("{kind} examination period {s} to {e}"))
+                }
+            } else {
+                ("planned", String::new())
+            };
+            Some(json!({
+                "framework": c.framework, "title": title, "status": status, "detail": detail,
+                "body": c.body.as_ref().or(c.auditor.as_ref()), "accredited_by": c.accredited_by, "certificate": c.certificate,
+            }))
+        })
+        .collect()
+}
+
 #[derive(Serialize)]
 struct SoaRow {
     control: String,

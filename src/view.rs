@@ -265,6 +265,8 @@ fn home(model: &Model, cov: &Coverage) -> PageSpec {
         reused: Vec<EvidenceRow>,
         other_frameworks: usize,
         timeline: Vec<serde_json::Value>,
+        certifications: Vec<serde_json::Value>,
+        request_access: Option<String>,
     }
     let docs: Vec<ItemLink> = model.documents.iter().map(|d| doc_link(model, d)).collect();
     let evs: Vec<ItemLink> = model.evidence.iter().map(|e| ev_link(model, e)).collect();
@@ -321,6 +323,8 @@ fn home(model: &Model, cov: &Coverage) -> PageSpec {
         reused,
         other_frameworks,
         timeline: crate::records_view::timeline(model),
+        certifications: crate::records_view::certifications(model),
+        request_access: model.config.request_access.clone(),
     };
     spec(
         "index.html".into(),
