@@ -115,6 +115,16 @@ fn main() -> ExitCode {
     }
 }
 
+/// A relative `--output` is relative to where the command runs, like any other path argument
+/// (not to `--root`).
+pub fn from_cwd(path: PathBuf) -> PathBuf {
+    if path.is_relative() {
+        std::env::current_dir().unwrap_or_default().join(path)
+    } else {
+        path
+    }
+}
+
 /// One diagnostic as a failed run.
 pub fn fail(d: Diagnostic) -> Diagnostics {
     let mut ds = Diagnostics::default();

@@ -2,6 +2,9 @@
 //! existing output is byte-identical to a clean build of the same site; a rebuild with no change
 //! does nothing; and only changed files are written.
 
+mod common;
+
+use common::snapshot;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -29,33 +32,6 @@ fn build(root: &Path, out: &Path) -> String {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    for e in walk(dir) {
-        out.insert(
-            e.strip_prefix(dir).unwrap().to_path_buf(),
-            fs::read(&e).unwrap(),
-        );
-    }
-    out
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p)
-            } else {
-                files.push(p)
-            }
-        }
-    }
-    files
 }
 
 /// The incremental output equals a clean build of the site as it is now, byte for byte.

@@ -1,6 +1,9 @@
 //! Nothing classified above a build's profile may leave a trace in that build: the strongest
 //! check is that the output is byte-for-byte what it would be if the item did not exist at all.
 
+mod common;
+
+use common::snapshot;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -108,25 +111,6 @@ fn build(root: &Path, out: &Path, profile: &str) {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-}
-
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.insert(
-                    p.strip_prefix(dir).unwrap().to_path_buf(),
-                    fs::read(&p).unwrap(),
-                );
-            }
-        }
-    }
-    out
 }
 
 fn leaks(snap: &BTreeMap<PathBuf, Vec<u8>>) -> Vec<String> {

@@ -24,11 +24,7 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
     let site = Site::open(&a.common.root).map_err(fail)?;
-    // A relative --output is relative to where the command runs, like any other path argument.
-    let output = match a.output {
-        Some(o) if o.is_relative() => Some(std::env::current_dir().unwrap_or_default().join(o)),
-        o => o,
-    };
+    let output = a.output.map(crate::from_cwd);
     let mut opts = a.common.options(a.profile);
     opts.force = a.force;
     let report = match site.build(&opts, output.as_deref()) {

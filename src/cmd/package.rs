@@ -20,10 +20,7 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
     let site = Site::open(&a.common.root).map_err(fail)?;
-    let output = match a.output {
-        Some(o) if o.is_relative() => Some(std::env::current_dir().unwrap_or_default().join(o)),
-        o => o,
-    };
+    let output = a.output.map(crate::from_cwd);
     let r = site.package(&a.audit, &a.common.options(a.profile), output.as_deref())?;
     if !a.common.quiet {
         eprintln!(

@@ -29,10 +29,7 @@ pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
             format!("site folder not found: {e}"),
         ))
     })?;
-    let output = match a.output {
-        Some(o) if o.is_relative() => Some(std::env::current_dir().unwrap_or_default().join(o)),
-        o => o,
-    };
+    let output = a.output.map(crate::from_cwd);
     let so = ServeOptions {
         port: a.port,
         open: a.open,
