@@ -352,13 +352,19 @@ fn frameworks_index(model: &Model, cov: &Coverage) -> PageSpec {
     )
 }
 
+/// How many covering items a framework page lists per control: a large ISMS has hundreds for
+/// some controls, and the control's own page lists every one.
+const ROW_ITEMS: usize = 8;
+
 #[derive(Serialize)]
 struct ControlRow {
     link: ControlLink,
     new: bool,
     spec_type: Option<&'static str>,
     counted: bool,
+    /// The first few items naming the control; the control's page lists them all.
     direct: Vec<ItemLink>,
+    more_direct: usize,
     inherited: usize,
     partial: usize,
     fresh_evidence: bool,
@@ -407,7 +413,13 @@ fn framework_page(model: &Model, cov: &Coverage, pairs: &[Pair], fi: usize) -> P
                             crate::model::SpecType::Addressable => "addressable",
                         }),
                         counted: g.counted,
-                        direct: cc.direct.iter().map(|&i| item_link(model, i)).collect(),
+                        direct: cc
+                            .direct
+                            .iter()
+                            .take(ROW_ITEMS)
+                            .map(|&i| item_link(model, i))
+                            .collect(),
+                        more_direct: cc.direct.len().saturating_sub(ROW_ITEMS),
                         inherited: cc.inherited.len(),
                         partial: cc.partial.len(),
                         fresh_evidence: cc.fresh_evidence,
