@@ -1,6 +1,8 @@
 // crosswalk portal: table sorting and filtering. No dependencies, no network.
 (function () {
   "use strict";
+  // Marks the page as scripted (styles may rely on it; tests check the script ran under the CSP).
+  document.documentElement.classList.add("js");
   function cellValue(row, i, kind) {
     var cell = row.cells[i];
     if (!cell) return "";
