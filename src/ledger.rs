@@ -205,8 +205,13 @@ pub fn seal(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileState {
     Intact,
-    Altered { expected: String, actual: String },
+    Altered {
+        expected: String,
+        actual: String,
+    },
     Missing,
+    /// The line names a path outside the site: it is not read.
+    Outside,
 }
 
 /// Walks the chain: every line's `prev` must be the hash of the line before and `seq` must count
@@ -293,7 +298,17 @@ pub fn latest(lines: &[Line]) -> Vec<&Line> {
 
 /// Re-hashes the file a line names (streamed).
 pub fn check_file(root: &Path, entry: &Entry) -> FileState {
+    // A ledger line is data from the repository: it may only name a file inside the site.
+    let inside = |p: &Path| {
+        let (Ok(real), Ok(site)) = (p.canonicalize(), root.canonicalize()) else {
+            return None;
+        };
+        real.starts_with(&site).then_some(real)
+    };
     let p: PathBuf = root.join(&entry.path);
+    if Path::new(&entry.path).is_absolute() || (p.exists() && inside(&p).is_none()) {
+        return FileState::Outside;
+    }
     match crate::load::hash_file(&p) {
         Ok((sha, _)) if sha == entry.sha256 => FileState::Intact,
         Ok((sha, _)) => FileState::Altered {

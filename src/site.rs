@@ -537,6 +537,9 @@ impl Site {
                 crate::ledger::FileState::Missing => report.diagnostics.push(
                     Diagnostic::error(&self.config.ledger, format!("`{}`: sealed file {} is missing", e.id, e.path)).at(at),
                 ),
+                crate::ledger::FileState::Outside => report.diagnostics.push(
+                    Diagnostic::error(&self.config.ledger, format!("`{}`: the ledger names {}, outside the site: refusing to read it", e.id, e.path)).at(at),
+                ),
             }
         }
         Ok(report)

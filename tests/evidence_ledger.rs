@@ -356,3 +356,23 @@ fn unchanged_evidence_is_not_hashed_again() {
     let page = fs::read_to_string(s.root.join("public/evidence/EV-A.html")).unwrap();
     assert!(!page.contains(&planted));
 }
+
+#[test]
+fn a_ledger_line_naming_a_file_outside_the_site_is_refused() {
+    let s = site(false);
+    let outside = s.root.parent().unwrap().join("secret.txt");
+    fs::write(&outside, "not for the ledger\n").unwrap();
+    let line = r#"{"seq":1,"id":"EV-X","path":"../secret.txt","sha256":"00","size":1,"sealed_at":"t","prev":"0000000000000000000000000000000000000000000000000000000000000000"}"#;
+    fs::write(ledger(&s), format!("{line}\n")).unwrap();
+    let o = run(&s.root, &["verify"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = text(&o);
+    assert!(
+        out.contains(
+            "`EV-X`: the ledger names ../secret.txt, outside the site: refusing to read it"
+        ),
+        "{out}"
+    );
+    let (sha, _) = crosswalk::load::hash_file(&outside).unwrap();
+    assert!(!out.contains(&sha), "the outside file was hashed: {out}");
+}

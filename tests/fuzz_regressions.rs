@@ -133,26 +133,35 @@ fn document_error(text: &str) -> Diagnostic {
     d
 }
 
-/// Fuzz target `document` (and every YAML target): libyaml counts a lone `\r`, U+0085, U+2028 and
-/// U+2029 as line breaks, so YAML errors were placed on lines past the end of the file as editors,
-/// git and GitHub annotations count them (by `\n`).
+/// Fuzz targets `document`, `evidence`, `config`, `catalog` and `crosswalk` (every YAML one):
+/// libyaml counts a lone `\r` (and U+0085, U+2028, U+2029) as a line break, so YAML errors were
+/// placed on lines past the end of the file as editors, git and GitHub annotations count lines
+/// (by `\n`): `\r #` as a catalog gave line 3 of a one-line file. The first five inputs are the
+/// fuzzer's own (smallest found per target), the last three hand-made.
 #[test]
-fn yaml_errors_after_lone_carriage_returns_stay_inside_the_file() {
-    document_error("---\nid: \"\r\r\r\r\n---\n");
-}
-
-#[test]
-fn yaml_errors_after_unicode_line_separators_stay_inside_the_file() {
-    document_error("---\nid: \"\u{2028}\u{2028}\u{2028}\u{2028}\n---\n");
-    document_error("---\nid: \"\u{85}\u{85}\u{85}\n---\n");
-}
-
-#[test]
-fn config_errors_after_lone_carriage_returns_stay_inside_the_file() {
-    let text = "title: \"\r\r\r";
-    let path = Path::new("crosswalk.yaml");
-    let d = Config::parse(text.to_string(), path).expect_err("unterminated string");
-    check(&d, text, path);
+fn yaml_errors_after_lone_line_breaks_stay_inside_the_file() {
+    let inputs: [(&str, &[u8]); 8] = [
+        (
+            "document",
+            b"---\n'''RRR)\r!0\xc2\xa96c.RRR)\r!d:0!,RRR)\r! \xc2\xa99cc\n---\n",
+        ),
+        ("evidence", b"\r{\t"),
+        ("config", b"#\r#\r"),
+        ("catalog", b"\r #"),
+        ("crosswalk", b"\r\r."),
+        ("document", b"---\nid: \"\r\r\r\r\n---\n"),
+        (
+            "document",
+            "---\nid: \"\u{2028}\u{2028}\u{2028}\u{2028}\n---\n".as_bytes(),
+        ),
+        (
+            "document",
+            "---\nid: \"\u{85}\u{85}\u{85}\n---\n".as_bytes(),
+        ),
+    ];
+    for (target, input) in inputs {
+        run(target, input);
+    }
 }
 
 /// `yaml::shift_lines` adds the front matter's offset to every "line N" in a message, including
