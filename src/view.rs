@@ -207,28 +207,49 @@ struct Via {
 
 /// Every page of the portal.
 pub fn pages(model: &Model, cov: &Coverage, pairs: &[Pair]) -> Vec<PageSpec> {
-    let mut out = Vec::new();
-    out.push(home(model, cov));
-    out.push(frameworks_index(model, cov));
-    for fi in 0..model.frameworks.len() {
-        out.push(framework_page(model, cov, pairs, fi));
-        for ci in 0..model.frameworks[fi].catalog.controls.len() {
-            out.push(control_page(model, cov, ControlKey { fw: fi, ctl: ci }));
-        }
-    }
+    use rayon::prelude::*;
+    let mut out = vec![home(model, cov), frameworks_index(model, cov)];
+    // The per-item pages are many and independent: built in parallel, kept in a stable order.
+    let keys: Vec<ControlKey> = (0..model.frameworks.len())
+        .flat_map(|fw| {
+            (0..model.frameworks[fw].catalog.controls.len()).map(move |ctl| ControlKey { fw, ctl })
+        })
+        .collect();
+    out.extend(
+        (0..model.frameworks.len())
+            .into_par_iter()
+            .map(|fi| framework_page(model, cov, pairs, fi))
+            .collect::<Vec<_>>(),
+    );
+    out.extend(
+        keys.par_iter()
+            .map(|&k| control_page(model, cov, k))
+            .collect::<Vec<_>>(),
+    );
     out.push(documents_index(model));
-    for d in &model.documents {
-        out.push(document_page(model, cov, d));
-    }
+    out.extend(
+        model
+            .documents
+            .par_iter()
+            .map(|d| document_page(model, cov, d))
+            .collect::<Vec<_>>(),
+    );
     out.push(evidence_index(model, cov));
-    for e in &model.evidence {
-        out.push(evidence_page(model, cov, e));
-    }
+    out.extend(
+        model
+            .evidence
+            .par_iter()
+            .map(|e| evidence_page(model, cov, e))
+            .collect::<Vec<_>>(),
+    );
     out.extend(crate::records_view::pages(model, cov));
     out.push(overlap_index(model, pairs));
-    for p in pairs {
-        out.push(pair_page(model, cov, p));
-    }
+    out.extend(
+        pairs
+            .par_iter()
+            .map(|p| pair_page(model, cov, p))
+            .collect::<Vec<_>>(),
+    );
     out
 }
 
