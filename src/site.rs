@@ -243,7 +243,10 @@ impl Site {
             .iter()
             .map(|d| (view::doc_url(d), d))
             .collect();
-        let previous = previous.map(|m| m.inputs).unwrap_or_default();
+        let previous = previous
+            .filter(|_| !opts.force)
+            .map(|m| m.inputs)
+            .unwrap_or_default();
         let inputs: Vec<String> = pages
             .par_iter()
             .map(|p| {
