@@ -116,6 +116,10 @@ pub fn scaffold(dir: &Path, today: crate::model::Date) -> Result<(), Diagnostic>
         ),
         (".gitignore", "/public/\n/packages/\n/.crosswalk-cache/\n"),
     ];
+    // The build cache folder (git-ignored): with it, a rebuild with no changed input does nothing.
+    let cache = dir.join(crate::site::CACHE_DIR);
+    std::fs::create_dir_all(&cache)
+        .map_err(|e| Diagnostic::error(&cache, format!("cannot create: {e}")))?;
     for (rel, text) in files {
         let path = dir.join(rel);
         if let Some(parent) = path.parent() {
