@@ -170,26 +170,22 @@ impl Site {
             .profile
             .clone()
             .unwrap_or_else(|| self.config.default_profile.clone());
-        let previous = write::Manifest::read(&dest);
-        let also = previous
-            .as_ref()
-            .map(|m| m.also.clone())
-            .unwrap_or_default();
-        let fingerprint = fingerprint(
-            &self.root,
-            &self.config,
-            &format!("{today}|{profile}|{}", dest.display()),
-            &also,
-        );
-        let stamp = self.root.join(CACHE_DIR).join(format!(
-            "build-{}.fingerprint",
+        let stamp_path = self.root.join(CACHE_DIR).join(format!(
+            "build-{}.json",
             &write::content_hash(dest.to_string_lossy().as_bytes())[..16]
         ));
+        let stamp: Option<Stamp> = std::fs::read(&stamp_path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok());
+        let extra = format!("{today}|{profile}|{}", dest.display());
+        let stamped_also = stamp.as_ref().map(|s| s.also.clone()).unwrap_or_default();
+        let fingerprint = fingerprint(&self.root, &self.config, &extra, &stamped_also);
         timings.push(("fingerprint", t.elapsed()));
         if !opts.force
-            && let Some(m) = &previous
-            && std::fs::read_to_string(&stamp).is_ok_and(|f| f == fingerprint)
-            && m.is_intact(&dest)
+            && let Some(st) = &stamp
+            && st.fingerprint == fingerprint
+            && dest.join(write::MARKER).exists()
+            && manifest_identity(&dest) == st.manifest
         {
             timings.push(("total", started.elapsed()));
             return Ok(BuildReport {
@@ -200,9 +196,10 @@ impl Site {
                 timings,
                 up_to_date: true,
                 written: 0,
-                unchanged: m.files.len(),
+                unchanged: st.files,
             });
         }
+        let previous = write::Manifest::read(&dest);
 
         progress.stage("loading");
         let opts = Options {
@@ -338,8 +335,20 @@ impl Site {
         let stats = write::write_output(&dest, &out).map_err(fail)?;
         // The fingerprint covers every input, published or not, so it is never written into the
         // output; it goes into the site's cache folder, and only if the user made one.
-        if stamp.parent().is_some_and(Path::is_dir) {
-            let _ = std::fs::write(&stamp, &fingerprint);
+        if stamp_path.parent().is_some_and(Path::is_dir) {
+            // Evidence outside content/ joins the fingerprint: recompute it if that list changed.
+            let fingerprint = if out.also == stamped_also {
+                fingerprint
+            } else {
+                self::fingerprint(&self.root, &self.config, &extra, &out.also)
+            };
+            let st = Stamp {
+                fingerprint,
+                also: out.also.clone(),
+                manifest: manifest_identity(&dest),
+                files: stats.written + stats.unchanged,
+            };
+            let _ = std::fs::write(&stamp_path, serde_json::to_vec(&st).unwrap_or_default());
         }
         timings.push(("write", t.elapsed()));
         timings.push(("total", started.elapsed()));
@@ -355,6 +364,23 @@ impl Site {
             unchanged: stats.unchanged,
         })
     }
+}
+
+/// What a build leaves in the cache folder: the fingerprint of its inputs, the published evidence
+/// outside content/ that the fingerprint covers, and the identity (size, modification time) of the
+/// manifest it wrote, so the next build can tell at a glance that the output is as it left it.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct Stamp {
+    fingerprint: String,
+    also: Vec<String>,
+    manifest: String,
+    files: usize,
+}
+
+fn manifest_identity(dest: &Path) -> String {
+    std::fs::metadata(dest.join(write::MANIFEST))
+        .map(|m| format!("{}-{}", m.len(), crate::cache::mtime_of(&m)))
+        .unwrap_or_default()
 }
 
 /// The folder, in the site, where a build may remember the fingerprint of its inputs. It is used

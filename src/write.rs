@@ -34,8 +34,6 @@ pub struct Manifest {
     pub files: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     pub inputs: std::collections::BTreeMap<String, String>,
-    #[serde(default)]
-    pub also: Vec<String>,
 }
 
 impl Manifest {
@@ -44,11 +42,6 @@ impl Manifest {
             return None;
         }
         serde_json::from_slice(&std::fs::read(dest.join(MANIFEST)).ok()?).ok()
-    }
-
-    /// The output still holds every file the manifest lists.
-    pub fn is_intact(&self, dest: &Path) -> bool {
-        self.files.keys().all(|f| dest.join(f).is_file())
     }
 }
 
@@ -77,7 +70,6 @@ pub fn write_output(dest: &Path, output: &Output) -> Result<WriteStats, Diagnost
     let mut manifest = Manifest {
         files: Default::default(),
         inputs: output.inputs.clone(),
-        also: output.also.clone(),
     };
     for p in &output.kept {
         if let Some(h) = old.as_ref().and_then(|m| m.files.get(p)) {
