@@ -373,6 +373,10 @@ fn frameworks_index(model: &Model, cov: &Coverage) -> PageSpec {
     )
 }
 
+/// How many partly related items a control page lists: in a large ISMS a popular control is
+/// touched in part by thousands, and only the count of the rest helps a reader.
+const VIA_ITEMS: usize = 25;
+
 /// How many covering items a framework page lists per control: a large ISMS has hundreds for
 /// some controls, and the control's own page lists every one.
 const ROW_ITEMS: usize = 8;
@@ -516,6 +520,8 @@ fn control_page(model: &Model, cov: &Coverage, k: ControlKey) -> PageSpec {
         direct: Vec<ItemLink>,
         inherited: Vec<Via>,
         partial: Vec<Via>,
+        /// Partly related items beyond the first VIA_ITEMS: counted, not listed.
+        more_partial: usize,
         related: Vec<FwRelated>,
         fresh_evidence: bool,
         any_evidence: bool,
@@ -598,7 +604,17 @@ fn control_page(model: &Model, cov: &Coverage, k: ControlKey) -> PageSpec {
         parent,
         direct: cc.direct.iter().map(|&i| item_link(model, i)).collect(),
         inherited: via(&cc.inherited),
-        partial: via(&cc.partial),
+        partial: {
+            let mut p = via(&cc.partial);
+            p.truncate(VIA_ITEMS);
+            p
+        },
+        more_partial: {
+            let mut items: Vec<Item> = cc.partial.iter().map(|(i, _)| *i).collect();
+            items.sort();
+            items.dedup();
+            items.len().saturating_sub(VIA_ITEMS)
+        },
         related,
         fresh_evidence: cc.fresh_evidence,
         any_evidence: cc.any_evidence,
