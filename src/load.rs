@@ -469,12 +469,8 @@ pub fn parse_evidence(rel: &Path, text: &str) -> Result<Vec<Evidence>, Diagnosti
     Ok(out)
 }
 
-/// Where the record with `id` starts, found from its `id:` line.
-pub fn record_pos(text: &str, id: &str) -> Option<Pos> {
-    record_at(text, id, 0).map(|(p, _)| p)
-}
-
-/// The first `id: <id>` at or after byte `from`: its position and byte offset.
+/// Where the record with `id` starts: the first `id: <id>` line at or after byte `from`, as a
+/// position and a byte offset.
 fn record_at(text: &str, id: &str, from: usize) -> Option<(Pos, usize)> {
     let mut from = from;
     while let Some(i) = text.get(from..)?.find("id:") {
@@ -846,8 +842,11 @@ mod tests {
     #[test]
     fn record_positions() {
         let text = "- id: A\n  title: x\n- id: B\n";
-        assert_eq!(record_pos(text, "B"), Some(Pos { line: 3, column: 3 }));
-        assert_eq!(record_pos(text, "C"), None);
+        assert_eq!(
+            record_at(text, "B", 0).map(|(p, _)| p),
+            Some(Pos { line: 3, column: 3 })
+        );
+        assert_eq!(record_at(text, "C", 0), None);
     }
 
     #[test]

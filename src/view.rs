@@ -208,7 +208,13 @@ struct Via {
 /// Every page of the portal.
 pub fn pages(model: &Model, cov: &Coverage, pairs: &[Pair]) -> Vec<PageSpec> {
     use rayon::prelude::*;
-    let mut out = vec![home(model, cov), frameworks_index(model, cov)];
+    // Evidence rows (frameworks and audits each record serves) feed three kinds of page: made once.
+    let rows: Vec<EvidenceRow> = model
+        .evidence
+        .par_iter()
+        .map(|e| evidence_row(model, cov, e))
+        .collect();
+    let mut out = vec![home(model, cov, &rows), frameworks_index(model, cov)];
     // The per-item pages are many and independent: built in parallel, kept in a stable order.
     let keys: Vec<ControlKey> = (0..model.frameworks.len())
         .flat_map(|fw| {
@@ -234,12 +240,13 @@ pub fn pages(model: &Model, cov: &Coverage, pairs: &[Pair]) -> Vec<PageSpec> {
             .map(|d| document_page(model, cov, d))
             .collect::<Vec<_>>(),
     );
-    out.push(evidence_index(model, cov));
+    out.push(evidence_index(model, &rows));
     out.extend(
         model
             .evidence
             .par_iter()
-            .map(|e| evidence_page(model, cov, e))
+            .zip(&rows)
+            .map(|(e, row)| evidence_page(model, cov, e, row))
             .collect::<Vec<_>>(),
     );
     out.extend(crate::records_view::pages(model, cov));
@@ -269,7 +276,7 @@ fn spec(
     }
 }
 
-fn home(model: &Model, cov: &Coverage) -> PageSpec {
+fn home(model: &Model, cov: &Coverage, rows: &[EvidenceRow]) -> PageSpec {
     #[derive(Serialize)]
     struct Home {
         in_scope: Vec<FwCard>,
@@ -311,11 +318,7 @@ fn home(model: &Model, cov: &Coverage) -> PageSpec {
         .cloned()
         .collect();
     stale.sort_by(|a, b| a.date.cmp(&b.date));
-    let mut reused: Vec<EvidenceRow> = model
-        .evidence
-        .iter()
-        .map(|e| evidence_row(model, cov, e))
-        .collect();
+    let mut reused: Vec<EvidenceRow> = rows.to_vec();
     reused.sort_by(|a, b| {
         b.frameworks
             .len()
@@ -781,7 +784,7 @@ fn document_page(model: &Model, cov: &Coverage, d: &ResolvedDocument) -> PageSpe
     )
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 struct EvidenceRow {
     link: ItemLink,
     id: String,
@@ -837,7 +840,7 @@ fn evidence_row(model: &Model, cov: &Coverage, e: &ResolvedEvidence) -> Evidence
     }
 }
 
-fn evidence_index(model: &Model, cov: &Coverage) -> PageSpec {
+fn evidence_index(model: &Model, rows: &[EvidenceRow]) -> PageSpec {
     #[derive(Serialize)]
     struct AuditCard {
         id: String,
@@ -848,8 +851,8 @@ fn evidence_index(model: &Model, cov: &Coverage) -> PageSpec {
         evidence: usize,
     }
     #[derive(Serialize)]
-    struct V {
-        rows: Vec<EvidenceRow>,
+    struct V<'a> {
+        rows: &'a [EvidenceRow],
         frameworks: Vec<String>,
         multi_framework: usize,
         three_plus: usize,
@@ -859,11 +862,6 @@ fn evidence_index(model: &Model, cov: &Coverage) -> PageSpec {
         public_key_url: Option<&'static str>,
         public_key_fingerprint: Option<String>,
     }
-    let rows: Vec<EvidenceRow> = model
-        .evidence
-        .iter()
-        .map(|e| evidence_row(model, cov, e))
-        .collect();
     let audits = model
         .config
         .audits
@@ -905,7 +903,12 @@ fn evidence_index(model: &Model, cov: &Coverage) -> PageSpec {
     )
 }
 
-fn evidence_page(model: &Model, cov: &Coverage, e: &ResolvedEvidence) -> PageSpec {
+fn evidence_page(
+    model: &Model,
+    cov: &Coverage,
+    e: &ResolvedEvidence,
+    row: &EvidenceRow,
+) -> PageSpec {
     #[derive(Serialize)]
     struct V {
         link: ItemLink,
@@ -928,7 +931,6 @@ fn evidence_page(model: &Model, cov: &Coverage, e: &ResolvedEvidence) -> PageSpe
         public_key_url: Option<&'static str>,
     }
     let m = &e.ev.meta;
-    let row = evidence_row(model, cov, e);
     let (sealed_at, ledger_seq) = match &e.seal {
         SealState::Sealed { seq, sealed_at } | SealState::Changed { seq, sealed_at } => {
             (Some(sealed_at.clone()), Some(*seq))
@@ -949,7 +951,7 @@ fn evidence_page(model: &Model, cov: &Coverage, e: &ResolvedEvidence) -> PageSpe
         sha256: e.artifact.as_ref().map(|a| a.sha256.clone()),
         url: m.url.clone(),
         frameworks: controls_by_framework(model, cov, &e.controls),
-        audits: row.audits,
+        audits: row.audits.clone(),
         seal: row.seal,
         sealed_at,
         ledger_seq,

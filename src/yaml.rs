@@ -76,12 +76,10 @@ fn to_diagnostic(e: &serde_yaml::Error, text: &str, path: &Path, first_line: usi
         && let Some(value) = message.split('`').nth(1)
         && let Some(p) = Pos::find(text, value, 0)
     {
-        {
-            pos = Some(Pos {
-                line: p.line + first_line - 1,
-                column: p.column,
-            });
-        }
+        pos = Some(Pos {
+            line: p.line + first_line - 1,
+            column: p.column,
+        });
     }
     if message.contains("repetition limit exceeded") {
         message = "too many alias expansions: refusing a YAML alias bomb".to_string();
