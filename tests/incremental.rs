@@ -5,9 +5,8 @@
 mod common;
 
 use common::snapshot;
-use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 fn write(root: &Path, rel: &str, text: &str) {
@@ -38,16 +37,11 @@ fn build(root: &Path, out: &Path) -> String {
 fn assert_same_as_clean(root: &Path, incremental: &Path, scratch: &Path, step: &str) {
     let clean = scratch.join(format!("clean-{step}"));
     build(root, &clean);
-    let (a, b) = (snapshot(incremental), snapshot(&clean));
-    let names = |m: &BTreeMap<PathBuf, Vec<u8>>| m.keys().cloned().collect::<Vec<_>>();
-    assert_eq!(names(&a), names(&b), "after {step}: file lists differ");
-    for (p, bytes) in &a {
-        assert!(
-            bytes == &b[p],
-            "after {step}: {} differs from a clean build",
-            p.display()
-        );
-    }
+    common::assert_same_files(
+        &snapshot(incremental),
+        &snapshot(&clean),
+        &format!("after {step}, compared with a clean build"),
+    );
 }
 
 #[test]

@@ -152,18 +152,11 @@ fn lower_profiles_are_byte_identical_to_a_site_without_the_confidential_items() 
             fs::rename(stash.join(i.to_string()), p).unwrap();
         }
         let other = snapshot(&without);
-        assert_eq!(
-            snap.keys().collect::<Vec<_>>(),
-            other.keys().collect::<Vec<_>>(),
-            "{profile}: file lists differ"
+        common::assert_same_files(
+            &snap,
+            &other,
+            &format!("{profile} build, with and without the confidential items"),
         );
-        for (path, bytes) in &snap {
-            assert!(
-                bytes == &other[path],
-                "{profile}: {} differs when the confidential items exist",
-                path.display()
-            );
-        }
     }
 }
 

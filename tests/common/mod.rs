@@ -242,6 +242,23 @@ pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     out
 }
 
+/// Two output trees hold the same files with the same bytes; `context` says which comparison
+/// failed. Contents are not printed: a differing page can be megabytes.
+pub fn assert_same_files(
+    a: &BTreeMap<PathBuf, Vec<u8>>,
+    b: &BTreeMap<PathBuf, Vec<u8>>,
+    context: &str,
+) {
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        b.keys().collect::<Vec<_>>(),
+        "{context}: file lists differ"
+    );
+    for (path, bytes) in a {
+        assert!(bytes == &b[path], "{context}: {} differs", path.display());
+    }
+}
+
 /// Every regular file under `dir`, as paths relative to it.
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     snapshot(dir)
