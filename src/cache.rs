@@ -53,3 +53,147 @@ pub fn mtime_of(meta: &std::fs::Metadata) -> String {
         .map(|d| d.as_nanos().to_string())
         .unwrap_or_default()
 }
+
+/// The folder, in the site, where builds remember what they were made from. It is used only if
+/// it exists (`crosswalk init` makes it; keep it out of git). It may describe hidden content,
+/// so it is never inside the output.
+pub const CACHE_DIR: &str = ".crosswalk-cache";
+
+/// One input file as a build saw it: path relative to the site root, size, modification time
+/// in nanoseconds since the Unix epoch.
+pub type FileState = (String, u64, i128);
+
+/// Every file a build reads, sorted by path.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Inventory(pub Vec<FileState>);
+
+impl Inventory {
+    /// One line per file: `size mtime path`. `None` if a path holds a line break.
+    pub fn to_text(&self) -> Option<String> {
+        let mut text = String::with_capacity(self.0.len() * 64);
+        for (path, size, mtime) in &self.0 {
+            if path.contains('\n') {
+                return None;
+            }
+            text.push_str(&format!("{size} {mtime} {path}\n"));
+        }
+        Some(text)
+    }
+
+    pub fn from_text(text: &str) -> Option<Inventory> {
+        let mut out = Vec::with_capacity(text.len() / 64);
+        for line in text.lines() {
+            let mut parts = line.splitn(3, ' ');
+            let (size, mtime, path) = (parts.next()?, parts.next()?, parts.next()?);
+            out.push((path.to_string(), size.parse().ok()?, mtime.parse().ok()?));
+        }
+        Some(Inventory(out))
+    }
+}
+
+/// How the site's files differ from an inventory taken earlier.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Changes {
+    None,
+    /// The same files, some of them modified.
+    Modified(Vec<String>),
+    /// Files were added or removed.
+    Other,
+}
+
+fn state_of(root: &Path, rel: String) -> Option<FileState> {
+    let meta = std::fs::metadata(root.join(&rel)).ok()?;
+    meta.is_file().then(|| (rel, meta.len(), nanos(&meta)))
+}
+
+fn nanos(meta: &std::fs::Metadata) -> i128 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos() as i128)
+        .unwrap_or(-1)
+}
+
+/// Every file under `root/rel` (recursively), as paths relative to `root` and their entries.
+fn list(root: &Path, rel: &str, out: &mut Vec<(String, std::fs::DirEntry)>) {
+    let Ok(dir) = std::fs::read_dir(root.join(rel)) else {
+        return;
+    };
+    for e in dir.flatten() {
+        let name = e.file_name();
+        let child = format!("{rel}/{}", name.to_string_lossy());
+        match e.file_type() {
+            Ok(t) if t.is_dir() => list(root, &child, out),
+            Ok(_) => out.push((child, e)),
+            Err(_) => {}
+        }
+    }
+}
+
+impl Inventory {
+    /// Lists and stats (in parallel) `files` and everything under `dirs`, relative to `root`.
+    /// Entries are stat'ed through their folder's handle (no path walk per file); symlinks
+    /// are followed.
+    pub fn scan(root: &Path, files: &[String], dirs: &[&str]) -> Inventory {
+        use rayon::prelude::*;
+        let mut entries = Vec::new();
+        for dir in dirs {
+            list(root, dir, &mut entries);
+        }
+        let mut states: Vec<FileState> = entries
+            .into_par_iter()
+            .with_min_len(512)
+            .filter_map(|(rel, e)| {
+                let meta = e.metadata().ok()?;
+                if meta.file_type().is_symlink() {
+                    return state_of(root, rel);
+                }
+                meta.is_file().then(|| (rel, meta.len(), nanos(&meta)))
+            })
+            .collect();
+        states.extend(files.iter().filter_map(|f| state_of(root, f.clone())));
+        states.sort_unstable();
+        states.dedup_by(|a, b| a.0 == b.0);
+        Inventory(states)
+    }
+
+    /// Adds (or refreshes) `files`.
+    pub fn with(mut self, root: &Path, files: &[String]) -> Inventory {
+        self.0.retain(|(p, _, _)| !files.contains(p));
+        self.0
+            .extend(files.iter().filter_map(|f| state_of(root, f.clone())));
+        self.0.sort_unstable();
+        self
+    }
+
+    /// What changed since `self` was taken at `taken_at` (ns). A file modified at or after that
+    /// instant counts as changed even if its size and time match: it may have changed again
+    /// within the clock's resolution.
+    pub fn changes(&self, now: &Inventory, taken_at: i128) -> Changes {
+        if self.0.len() != now.0.len() {
+            return Changes::Other;
+        }
+        let mut modified = Vec::new();
+        for (a, b) in self.0.iter().zip(&now.0) {
+            if a.0 != b.0 {
+                return Changes::Other;
+            }
+            if a != b || b.2 >= taken_at {
+                modified.push(b.0.clone());
+            }
+        }
+        if modified.is_empty() {
+            Changes::None
+        } else {
+            Changes::Modified(modified)
+        }
+    }
+}
+
+/// The clock, in the inventory's unit.
+pub fn now_nanos() -> i128 {
+    std::time::SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i128)
+        .unwrap_or(0)
+}

@@ -37,6 +37,11 @@ pub struct Config {
     /// URLs removed) or `trusted` (passed through; for repos whose every author is trusted).
     #[serde(default)]
     pub html: RawHtml,
+    /// How evidence files reach the output: `link` (default: a hard link to the file in the site,
+    /// falling back to a copy across file systems; no bytes written) or `copy`. With `link`, the
+    /// published file and the site's file are one file: never edit the output in place.
+    #[serde(default)]
+    pub evidence_files: EvidenceFiles,
     /// The evidence ledger (append-only JSON lines), relative to the site root.
     #[serde(default = "default_ledger")]
     pub ledger: PathBuf,
@@ -60,6 +65,14 @@ pub struct Config {
     /// The file's text, kept to position diagnostics about its values.
     #[serde(skip)]
     pub source: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EvidenceFiles {
+    #[default]
+    Link,
+    Copy,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -189,6 +202,7 @@ impl Config {
             profiles: BTreeMap::new(),
             theme: default_theme(),
             html: RawHtml::Sanitise,
+            evidence_files: EvidenceFiles::Link,
             ledger: default_ledger(),
             signing_key: None,
             public_key: None,

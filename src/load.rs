@@ -195,7 +195,11 @@ fn walk(
 
 /// Reads a site file as UTF-8, refusing one whose real location (symlinks followed) is outside
 /// the site, and one too large to be a real document.
-fn read_site_file(root: &Path, canonical_root: &Path, rel: &Path) -> Result<String, Diagnostic> {
+pub fn read_site_file(
+    root: &Path,
+    canonical_root: &Path,
+    rel: &Path,
+) -> Result<String, Diagnostic> {
     let abs = root.join(rel);
     let real = abs
         .canonicalize()

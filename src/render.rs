@@ -6,7 +6,6 @@ use crate::embedded;
 use crate::model::Classification;
 use crate::view::PageSpec;
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, html};
-use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -296,6 +295,11 @@ pub fn page_input_hash(
     p: &PageSpec,
     body_source: Option<&str>,
 ) -> String {
+    input_with_body(&page_view_hash(theme, site, p), body_source)
+}
+
+/// Everything a page is made from but its Markdown.
+pub fn page_view_hash(theme: &Theme, site: &[u8], p: &PageSpec) -> String {
     let mut bytes = serde_json::to_vec(&p.view).unwrap_or_default();
     for part in [
         theme.fingerprint.as_bytes(),
@@ -303,7 +307,6 @@ pub fn page_input_hash(
         p.template.as_bytes(),
         p.title.as_bytes(),
         p.section.as_bytes(),
-        body_source.unwrap_or("").as_bytes(),
     ] {
         bytes.push(0);
         bytes.extend_from_slice(part);
@@ -311,40 +314,118 @@ pub fn page_input_hash(
     crate::write::content_hash(&bytes)
 }
 
-/// Renders every page in parallel. A template error names the page and the template.
-pub fn render_pages(
-    theme: &Theme,
-    site: &SiteView,
-    pages: &[&PageSpec],
-    bodies: &BTreeMap<String, String>,
-) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
-    let site_value = serde_json::to_value(site).unwrap_or(serde_json::Value::Null);
-    let legend = crate::view::relationship_legend();
-    pages
-        .par_iter()
-        .map(|p| {
-            let mut ctx = tera::Context::new();
-            ctx.insert("site", &site_value);
-            ctx.insert("root", &root_prefix(&p.path));
-            ctx.insert("page_title", &p.title);
-            ctx.insert("section", p.section);
-            ctx.insert("page", &p.view);
-            ctx.insert("legend", &legend);
-            if let Some(body) = bodies.get(&p.path) {
-                ctx.insert("body", body);
-            }
-            theme
-                .tera
-                .render(p.template, &ctx)
-                .map(|html| (p.path.clone(), html.into_bytes()))
-                .map_err(|e| {
-                    Diagnostic::error(
-                        format!("themes/templates/{}", p.template),
-                        format!("rendering {}: {}", p.path, error_chain(&e)),
-                    )
-                })
+/// A page's input hash from its view hash and its Markdown.
+pub fn input_with_body(view_hash: &str, body_source: Option<&str>) -> String {
+    let mut bytes = view_hash.as_bytes().to_vec();
+    bytes.push(0);
+    bytes.extend_from_slice(body_source.unwrap_or("").as_bytes());
+    crate::write::content_hash(&bytes)
+}
+
+/// Renders pages, one at a time, from any thread.
+pub struct Renderer<'a> {
+    theme: &'a Theme,
+    site: serde_json::Value,
+    legend: serde_json::Value,
+}
+
+/// Where a page's Markdown body sits in its rendered bytes, so a build that sees only that body
+/// change can splice the new one in without rendering the page again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct BodySpan {
+    pub start: usize,
+    pub len: usize,
+}
+
+/// Stands for the body while the template renders; unguessable by content authors.
+fn placeholder() -> &'static str {
+    static P: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    P.get_or_init(|| {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        format!("<!--crosswalk-body-{:x}-{nanos:x}-->", std::process::id())
+    })
+}
+
+impl<'a> Renderer<'a> {
+    pub fn new(theme: &'a Theme, site: &SiteView) -> Renderer<'a> {
+        Renderer {
+            theme,
+            site: serde_json::to_value(site).unwrap_or(serde_json::Value::Null),
+            legend: serde_json::to_value(crate::view::relationship_legend())
+                .unwrap_or(serde_json::Value::Null),
+        }
+    }
+
+    fn render_with(&self, p: &PageSpec, body: Option<&str>) -> Result<String, Diagnostic> {
+        let mut ctx = tera::Context::new();
+        ctx.insert("site", &self.site);
+        ctx.insert("root", &root_prefix(&p.path));
+        ctx.insert("page_title", &p.title);
+        ctx.insert("section", p.section);
+        ctx.insert("page", &p.view);
+        ctx.insert("legend", &self.legend);
+        if let Some(body) = body {
+            ctx.insert("body", body);
+        }
+        self.theme.tera.render(p.template, &ctx).map_err(|e| {
+            Diagnostic::error(
+                format!("themes/templates/{}", p.template),
+                format!("rendering {}: {}", p.path, error_chain(&e)),
+            )
         })
-        .collect()
+    }
+
+    /// Renders one page. With a body (rendered Markdown), also says where the body landed when
+    /// the template shows it exactly once, unchanged.
+    pub fn render(
+        &self,
+        p: &PageSpec,
+        body: Option<&str>,
+    ) -> Result<(Vec<u8>, Option<BodySpan>), Diagnostic> {
+        let Some(body) = body else {
+            return Ok((self.render_with(p, None)?.into_bytes(), None));
+        };
+        let mark = placeholder();
+        let html = self.render_with(p, Some(mark))?;
+        match html.match_indices(mark).map(|(i, _)| i).collect::<Vec<_>>()[..] {
+            [start] => {
+                let mut out = Vec::with_capacity(html.len() + body.len());
+                out.extend_from_slice(&html.as_bytes()[..start]);
+                out.extend_from_slice(body.as_bytes());
+                out.extend_from_slice(&html.as_bytes()[start + mark.len()..]);
+                Ok((
+                    out,
+                    Some(BodySpan {
+                        start,
+                        len: body.len(),
+                    }),
+                ))
+            }
+            _ => Ok((self.render_with(p, Some(body))?.into_bytes(), None)),
+        }
+    }
+}
+
+/// Replaces the body at `span` in a page rendered earlier.
+pub fn splice_body(page: &[u8], span: BodySpan, body: &str) -> Option<(Vec<u8>, BodySpan)> {
+    let end = span.start.checked_add(span.len)?;
+    if end > page.len() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(page.len() - span.len + body.len());
+    out.extend_from_slice(&page[..span.start]);
+    out.extend_from_slice(body.as_bytes());
+    out.extend_from_slice(&page[end..]);
+    Some((
+        out,
+        BodySpan {
+            start: span.start,
+            len: body.len(),
+        },
+    ))
 }
 
 #[cfg(test)]

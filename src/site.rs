@@ -1,18 +1,19 @@
 //! The `Site` owns a build from start to end. `build()` reads like a table of contents: one call
 //! per pipeline stage, each timed (`--timings`).
 
-use crate::cache::HashCache;
+use crate::cache::{Changes, HashCache, Inventory};
 use crate::config::Config;
 use crate::coverage::{self, Coverage};
 use crate::diagnostic::{Diagnostic, Diagnostics, Pos};
 use crate::freshness::{Freshness, evidence_expiry, next_review};
 use crate::load;
 use crate::model::Date;
+use crate::model::DocKind;
 use crate::overlap::{self, Pair};
-use crate::render::{self, SiteView, Theme};
+use crate::render::{self, BodySpan, Renderer, SiteView, Theme};
 use crate::resolve::{self, Model, ResolvedDocument, SealState};
 use crate::view;
-use crate::write::{self, Output};
+use crate::write::{self, Writer};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
@@ -160,7 +161,7 @@ impl Site {
         let dest = write::check_output_dir(&self.root, output.unwrap_or(&self.config.output))
             .map_err(fail)?;
 
-        // Nothing changed since the last build into `dest`: nothing to do.
+        // What the last build into `dest` was made from, if the site keeps a cache folder.
         let t = Instant::now();
         let today = match opts.today {
             Some(d) => d,
@@ -174,32 +175,73 @@ impl Site {
             "build-{}.json",
             &write::content_hash(dest.to_string_lossy().as_bytes())[..16]
         ));
-        let stamp: Option<Stamp> = std::fs::read(&stamp_path)
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok());
-        let extra = format!("{today}|{profile}|{}", dest.display());
-        let stamped_also = stamp.as_ref().map(|s| s.also.clone()).unwrap_or_default();
-        let fingerprint = fingerprint(&self.root, &self.config, &extra, &stamped_also);
-        timings.push(("fingerprint", t.elapsed()));
-        if !opts.force
-            && let Some(st) = &stamp
-            && st.fingerprint == fingerprint
+        let keep_stamp = stamp_path.parent().is_some_and(Path::is_dir);
+        let key = format!(
+            "{}|{}|{today}|{profile}|{}",
+            env!("CARGO_PKG_VERSION"),
+            builtin_fingerprint(),
+            dest.display()
+        );
+        let stamp: Option<Stamp> = keep_stamp
+            .then(|| read_stamp(&stamp_path))
+            .flatten()
+            .filter(|s| s.key == key);
+        timings.push(("stamp", t.elapsed()));
+        let t = Instant::now();
+        let taken_at = crate::cache::now_nanos();
+        let inventory = keep_stamp
+            .then(|| self.inventory(stamp.as_ref().map(|s| s.also.as_slice()).unwrap_or(&[])));
+        timings.push(("inventory", t.elapsed()));
+        if let (false, Some(st), Some(now)) = (opts.force, &stamp, &inventory)
             && dest.join(write::MARKER).exists()
             && manifest_identity(&dest) == st.manifest
         {
-            timings.push(("total", started.elapsed()));
-            return Ok(BuildReport {
-                output: dest,
-                pages: 0,
-                files_copied: 0,
-                warnings: 0,
-                timings,
-                up_to_date: true,
-                written: 0,
-                unchanged: st.files,
-            });
+            match st.inventory.changes(now, st.taken_at) {
+                Changes::None => {
+                    timings.push(("total", started.elapsed()));
+                    return Ok(BuildReport {
+                        output: dest,
+                        pages: 0,
+                        files_copied: 0,
+                        warnings: 0,
+                        timings,
+                        up_to_date: true,
+                        written: 0,
+                        unchanged: st.files,
+                    });
+                }
+                Changes::Modified(changed) => {
+                    let t = Instant::now();
+                    let mut next = st.clone();
+                    next.docs = read_docs(&stamp_path, st.taken_at);
+                    if let Some((written, spans)) = self.splice_bodies(&dest, &next, &changed) {
+                        timings.push(("splice", t.elapsed()));
+                        for (rel, span) in spans {
+                            if let Some(d) = next.docs.get_mut(&rel) {
+                                d.span = span;
+                            }
+                        }
+                        next.taken_at = taken_at;
+                        next.inventory = now.clone();
+                        next.manifest = manifest_identity(&dest);
+                        let _ = write_stamp(&stamp_path, &next);
+                        timings.push(("total", started.elapsed()));
+                        progress.finish();
+                        return Ok(BuildReport {
+                            output: dest,
+                            pages: st.pages,
+                            files_copied: st.copied,
+                            warnings: st.warnings,
+                            timings,
+                            up_to_date: false,
+                            written,
+                            unchanged: st.files.saturating_sub(written),
+                        });
+                    }
+                }
+                Changes::Other => {}
+            }
         }
-        let previous = write::Manifest::read(&dest);
 
         progress.stage("loading");
         let opts = Options {
@@ -224,6 +266,9 @@ impl Site {
         let t = Instant::now();
         let pages = view::pages(&model, &coverage, &pairs);
         timings.push(("view", t.elapsed()));
+
+        // Render and write each page as it is made. Pages whose inputs are what the last build
+        // rendered, and whose file is still there, are neither rendered nor written.
         let t = Instant::now();
         let site = SiteView {
             title: model.config.title.clone(),
@@ -232,86 +277,87 @@ impl Site {
             today: model.today.to_string(),
             version: env!("CARGO_PKG_VERSION"),
         };
-        // Pages whose inputs are what the last build rendered, and whose file is still there,
-        // are not rendered again.
         let site_json = serde_json::to_vec(&site).unwrap_or_default();
+        let renderer = Renderer::new(&theme, &site);
+        let writer = Writer::begin(
+            &dest,
+            self.config.evidence_files == crate::config::EvidenceFiles::Link,
+        )
+        .map_err(fail)?;
+        let previous = writer
+            .previous()
+            .filter(|_| !opts.force)
+            .map(|m| m.inputs.clone())
+            .unwrap_or_default();
         let sources: HashMap<String, &ResolvedDocument> = model
             .documents
             .iter()
             .map(|d| (view::doc_url(d), d))
             .collect();
-        let previous = previous
-            .filter(|_| !opts.force)
-            .map(|m| m.inputs)
+        let old_docs = stamp
+            .map(|s| read_docs(&stamp_path, s.taken_at))
             .unwrap_or_default();
-        let inputs: Vec<String> = pages
+        type Rendered = (String, String, Option<(String, DocStamp)>);
+        let rendered: Vec<Rendered> = pages
             .par_iter()
             .map(|p| {
-                render::page_input_hash(
-                    &theme,
-                    &site_json,
-                    p,
-                    sources.get(&p.path).map(|d| d.doc.body.as_str()),
-                )
-            })
-            .collect();
-        let (mut todo, mut kept) = (Vec::new(), Vec::new());
-        for (p, h) in pages.iter().zip(&inputs) {
-            if previous.get(&p.path) == Some(h) && dest.join(&p.path).is_file() {
-                kept.push(p.path.clone());
-            } else {
-                todo.push(p);
-            }
-        }
-        let bodies: BTreeMap<String, String> = todo
-            .par_iter()
-            .filter_map(|p| {
-                sources.get(&p.path).map(|d| {
-                    (
-                        p.path.clone(),
-                        render::markdown(
-                            render::without_title(&d.doc.body, &d.doc.meta.title),
-                            model.config.html,
-                        ),
+                let src = sources.get(&p.path).copied();
+                let view_hash = render::page_view_hash(&theme, &site_json, p);
+                let input = render::input_with_body(&view_hash, src.map(|d| d.doc.body.as_str()));
+                let rel = src.map(|d| crate::diagnostic::display_path(&d.doc.path));
+                if previous.get(&p.path) == Some(&input) && writer.keep(&p.path) {
+                    // The page is as the last build left it, and so is its body's place.
+                    let doc = rel.zip(src).and_then(|(rel, d)| {
+                        let old = old_docs.get(&rel).filter(|o| o.page == p.path)?;
+                        let ds = DocStamp {
+                            fm: fm_hash(d),
+                            view: view_hash.clone(),
+                            ..old.clone()
+                        };
+                        Some((rel, ds))
+                    });
+                    return Ok((p.path.clone(), input, doc));
+                }
+                let body = src.map(|d| {
+                    render::markdown(
+                        render::without_title(&d.doc.body, &d.doc.meta.title),
+                        model.config.html,
                     )
-                })
+                });
+                let (bytes, span) = renderer.render(p, body.as_deref())?;
+                writer.put(&p.path, &bytes)?;
+                let doc = rel.zip(src).zip(span).map(|((rel, d), span)| {
+                    let ds = DocStamp {
+                        fm: fm_hash(d),
+                        page: p.path.clone(),
+                        view: view_hash.clone(),
+                        span,
+                    };
+                    (rel, ds)
+                });
+                Ok((p.path.clone(), input, doc))
             })
-            .collect();
-        let files = render::render_pages(&theme, &site, &todo, &bodies).map_err(fail)?;
+            .collect::<Result<_, Diagnostic>>()
+            .map_err(fail)?;
         timings.push(("render", t.elapsed()));
 
         progress.stage("writing");
         let t = Instant::now();
-        let also: Vec<String> = model
-            .evidence
-            .iter()
-            .filter_map(|e| e.artifact.as_ref().map(|a| a.rel.clone()))
-            .filter(|r| !r.starts_with("content/"))
-            .collect();
-        let mut out = Output {
-            files,
-            kept,
-            also,
-            inputs: pages
-                .iter()
-                .zip(inputs)
-                .map(|(p, h)| (p.path.clone(), h))
-                .collect(),
-            ..Output::default()
-        };
+        let mut extra: Vec<(String, Vec<u8>)> = Vec::new();
         if model.records.soa.is_some() {
-            out.files.push((
+            extra.push((
                 crate::records_view::SOA_CSV.to_string(),
                 crate::records_view::soa_csv(&model, &coverage).map_err(fail)?,
             ));
         }
         for (name, bytes) in &theme.static_files {
-            out.files.push((format!("static/{name}"), bytes.clone()));
+            extra.push((format!("static/{name}"), bytes.clone()));
         }
         let mut cache = HashCache::default();
+        let mut places = Vec::new();
         for e in &model.evidence {
             if let (Some(url), Some(a)) = (view::artifact_url(e), &e.artifact) {
-                out.copies.push((url, a.absolute.clone(), a.sha256.clone()));
+                places.push((url, a));
                 cache.files.insert(
                     a.rel.clone(),
                     crate::cache::Entry {
@@ -322,33 +368,57 @@ impl Site {
                 );
             }
         }
-        out.files
-            .push((crate::cache::CACHE_FILE.to_string(), cache.to_json()));
+        extra.push((crate::cache::CACHE_FILE.to_string(), cache.to_json()));
         if let Some(pk) = &model.public_key {
-            out.files.push((
+            extra.push((
                 view::PUBLIC_KEY_URL.to_string(),
                 pk.pem.clone().into_bytes(),
             ));
         }
+        extra
+            .iter()
+            .try_for_each(|(p, b)| writer.put(p, b))
+            .map_err(fail)?;
+        places
+            .par_iter()
+            .with_min_len(64)
+            .try_for_each(|(url, a)| writer.place(url, &a.absolute, &a.sha256))
+            .map_err(fail)?;
+        let also: Vec<String> = model
+            .evidence
+            .iter()
+            .filter_map(|e| e.artifact.as_ref().map(|a| a.rel.clone()))
+            .filter(|r| !r.starts_with("content/"))
+            .collect();
         let page_count = pages.len();
-        let files_copied = out.copies.len();
-        let stats = write::write_output(&dest, &out).map_err(fail)?;
-        // The fingerprint covers every input, published or not, so it is never written into the
+        drop(pages);
+        let files_copied = places.len();
+        let mut inputs = BTreeMap::new();
+        let mut docs = BTreeMap::new();
+        for (path, input, doc) in rendered {
+            inputs.insert(path, input);
+            if let Some((rel, d)) = doc {
+                docs.insert(rel, d);
+            }
+        }
+        let stats = writer.finish(Some(inputs), Vec::new()).map_err(fail)?;
+        // The stamp covers every input, published or not, so it is never written into the
         // output; it goes into the site's cache folder, and only if the user made one.
-        if stamp_path.parent().is_some_and(Path::is_dir) {
-            // Evidence outside content/ joins the fingerprint: recompute it if that list changed.
-            let fingerprint = if out.also == stamped_also {
-                fingerprint
-            } else {
-                self::fingerprint(&self.root, &self.config, &extra, &out.also)
-            };
+        if let Some(inventory) = inventory {
+            let inventory = inventory.with(&self.root, &also);
             let st = Stamp {
-                fingerprint,
-                also: out.also.clone(),
+                key,
+                taken_at,
+                inventory,
+                also,
                 manifest: manifest_identity(&dest),
                 files: stats.written + stats.unchanged,
+                pages: page_count,
+                copied: files_copied,
+                warnings: diagnostics.warning_count(),
+                docs,
             };
-            let _ = std::fs::write(&stamp_path, serde_json::to_vec(&st).unwrap_or_default());
+            let _ = write_stamp(&stamp_path, &st);
         }
         timings.push(("write", t.elapsed()));
         timings.push(("total", started.elapsed()));
@@ -364,17 +434,178 @@ impl Site {
             unchanged: stats.unchanged,
         })
     }
+
+    /// Every file a build reads: crosswalk.yaml, the ledger's public key, content/, mappings/,
+    /// themes/, and `also` (evidence files the last build found elsewhere in the site).
+    fn inventory(&self, also: &[String]) -> Inventory {
+        let mut files = vec![crate::config::CONFIG_FILE.to_string()];
+        if let Some(pk) = &self.config.public_key {
+            files.push(pk.to_string_lossy().replace('\\', "/"));
+        }
+        files.extend(also.iter().cloned());
+        Inventory::scan(&self.root, &files, &["content", "mappings", "themes"])
+    }
+
+    /// The fast path for the commonest edit, a document's text: when every changed file is a
+    /// document whose front matter is byte for byte what the last build saw, nothing but that
+    /// document's own page can differ, and only where its body is. The new body is rendered and
+    /// spliced into the page at the place the stamp recorded. `None` when any condition fails
+    /// (the caller then builds normally); nothing is written unless every page can be patched.
+    fn splice_bodies(
+        &self,
+        dest: &Path,
+        st: &Stamp,
+        changed: &[String],
+    ) -> Option<(usize, Vec<(String, BodySpan)>)> {
+        let writer = Writer::patch(dest)?;
+        let canonical_root = self.root.canonicalize().ok()?;
+        let mut patched = Vec::new();
+        let mut inputs = Vec::new();
+        for rel in changed {
+            let recorded = st.docs.get(rel)?;
+            let kind = DocKind::ALL.into_iter().find(|k| {
+                rel.strip_prefix("content/")
+                    .and_then(|r| r.strip_prefix(k.folder()))
+                    .is_some_and(|r| r.starts_with('/'))
+            })?;
+            let text =
+                crate::load::read_site_file(&self.root, &canonical_root, Path::new(rel)).ok()?;
+            let doc = crate::load::parse_document(kind, Path::new(rel), &text).ok()?;
+            if doc_fm_hash(&doc) != recorded.fm {
+                return None;
+            }
+            let page = std::fs::read(dest.join(&recorded.page)).ok()?;
+            if writer.previous()?.files.get(&recorded.page) != Some(&write::content_hash(&page)) {
+                return None;
+            }
+            let body = render::markdown(
+                render::without_title(&doc.body, &doc.meta.title),
+                self.config.html,
+            );
+            let (bytes, span) = render::splice_body(&page, recorded.span, &body)?;
+            inputs.push((
+                recorded.page.clone(),
+                render::input_with_body(&recorded.view, Some(&doc.body)),
+            ));
+            patched.push((rel.clone(), recorded.page.clone(), bytes, span));
+        }
+        for (_, page, bytes, _) in &patched {
+            writer.put(page, bytes).ok()?;
+        }
+        let stats = writer.finish(None, inputs).ok()?;
+        Some((
+            stats.written,
+            patched
+                .into_iter()
+                .map(|(rel, _, _, span)| (rel, span))
+                .collect(),
+        ))
+    }
 }
 
-/// What a build leaves in the cache folder: the fingerprint of its inputs, the published evidence
-/// outside content/ that the fingerprint covers, and the identity (size, modification time) of the
-/// manifest it wrote, so the next build can tell at a glance that the output is as it left it.
-#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+/// What a build leaves in the cache folder: what it was made from (the inventory of its input
+/// files, taken at `taken_at`), the identity (size, modification time) of the manifest it wrote,
+/// so the next build can tell at a glance that the output is as it left it, and where each
+/// document's body sits in its page.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 struct Stamp {
-    fingerprint: String,
+    /// Version, built-in data, date, profile and output folder: any change means a full build.
+    key: String,
+    taken_at: i128,
+    /// Kept as text in a file of its own (`files_path`): it is long, and text reads fastest.
+    #[serde(skip)]
+    inventory: Inventory,
+    /// Published evidence files outside content/, which the inventory includes.
     also: Vec<String>,
     manifest: String,
     files: usize,
+    pages: usize,
+    copied: usize,
+    warnings: usize,
+    /// Keyed by the document's path in the site. Kept in a file of its own (`docs_path`),
+    /// read only when a build needs it.
+    #[serde(skip)]
+    docs: BTreeMap<String, DocStamp>,
+}
+
+fn files_path(stamp: &Path) -> PathBuf {
+    stamp.with_extension("files")
+}
+
+/// The stamp at `path` with its inventory, if both are there and belong together.
+fn read_stamp(path: &Path) -> Option<Stamp> {
+    let mut st: Stamp = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+    let text = std::fs::read_to_string(files_path(path)).ok()?;
+    let (head, list) = text.split_once('\n')?;
+    if head != st.taken_at.to_string() {
+        return None;
+    }
+    st.inventory = Inventory::from_text(list)?;
+    Some(st)
+}
+
+fn docs_path(stamp: &Path) -> PathBuf {
+    stamp.with_extension("docs.json")
+}
+
+/// The document list written with the stamp taken at `taken_at` (empty if it is not that one).
+fn read_docs(stamp: &Path, taken_at: i128) -> BTreeMap<String, DocStamp> {
+    std::fs::read(docs_path(stamp))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<(i128, BTreeMap<String, DocStamp>)>(&b).ok())
+        .filter(|(t, _)| *t == taken_at)
+        .map(|(_, d)| d)
+        .unwrap_or_default()
+}
+
+/// A document page as the last build wrote it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct DocStamp {
+    /// Hash of the document's front matter.
+    fm: String,
+    page: String,
+    /// The page's inputs but its Markdown (`render::page_view_hash`).
+    view: String,
+    span: BodySpan,
+}
+
+fn doc_fm_hash(d: &crate::model::Document) -> String {
+    write::content_hash(
+        format!(
+            "{}\0{}\0{}",
+            d.kind.folder(),
+            d.front_matter_line,
+            d.front_matter
+        )
+        .as_bytes(),
+    )
+}
+
+fn fm_hash(d: &ResolvedDocument) -> String {
+    doc_fm_hash(&d.doc)
+}
+
+/// Writes the stamp, its document list and its inventory, each by rename: a crash leaves a whole
+/// file or none. The parts are tied together by the stamp's `taken_at`, checked when read.
+fn write_stamp(path: &Path, st: &Stamp) -> std::io::Result<()> {
+    let put = |p: &Path, bytes: Vec<u8>| {
+        let tmp = p.with_extension("tmp");
+        std::fs::write(&tmp, bytes)?;
+        std::fs::rename(&tmp, p)
+    };
+    put(
+        &docs_path(path),
+        serde_json::to_vec(&(st.taken_at, &st.docs)).unwrap_or_default(),
+    )?;
+    let Some(list) = st.inventory.to_text() else {
+        let _ = std::fs::remove_file(path);
+        return Ok(());
+    };
+    put(
+        &files_path(path),
+        format!("{}\n{list}", st.taken_at).into_bytes(),
+    )?;
+    put(path, serde_json::to_vec(st).unwrap_or_default())
 }
 
 fn manifest_identity(dest: &Path) -> String {
@@ -383,54 +614,25 @@ fn manifest_identity(dest: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// The folder, in the site, where a build may remember the fingerprint of its inputs. It is used
-/// only if it exists: create it (and keep it out of git) to let unchanged rebuilds do nothing.
-pub const CACHE_DIR: &str = ".crosswalk-cache";
-
-/// A fingerprint of everything a build reads: the binary's version and built-in data, `extra`
-/// (date, profile), and the path, size and modification time of every file in crosswalk.yaml,
-/// content/, mappings/ and themes/, the ledger's public key, and `also` (evidence files the last
-/// build found elsewhere in the site).
-pub fn fingerprint(root: &Path, config: &Config, extra: &str, also: &[String]) -> String {
-    use std::hash::Hasher;
-    let mut h = std::hash::DefaultHasher::new();
-    h.write(env!("CARGO_PKG_VERSION").as_bytes());
-    h.write(extra.as_bytes());
-    for (name, bytes) in crate::embedded::mapping_files("frameworks")
-        .into_iter()
-        .chain(crate::embedded::mapping_files("crosswalks"))
-        .chain(crate::embedded::theme_files("default"))
-    {
-        h.write(name.as_bytes());
-        h.write(bytes);
-    }
-    let mut stat = |p: &Path| {
-        if let Ok(meta) = std::fs::metadata(p)
-            && meta.is_file()
-        {
-            h.write(p.to_string_lossy().as_bytes());
-            h.write_u64(meta.len());
-            h.write(crate::cache::mtime_of(&meta).as_bytes());
-        }
-    };
-    stat(&root.join(crate::config::CONFIG_FILE));
-    if let Some(pk) = &config.public_key {
-        stat(&root.join(pk));
-    }
-    for rel in also {
-        stat(&root.join(rel));
-    }
-    for dir in ["content", "mappings", "themes"] {
-        for e in walkdir::WalkDir::new(root.join(dir))
-            .sort_by_file_name()
+/// A hash of the built-in catalogs, crosswalks and theme compiled into this binary.
+fn builtin_fingerprint() -> &'static str {
+    static F: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    F.get_or_init(|| {
+        use std::hash::Hasher;
+        let mut h = std::hash::DefaultHasher::new();
+        for (name, bytes) in crate::embedded::mapping_files("frameworks")
             .into_iter()
-            .flatten()
+            .chain(crate::embedded::mapping_files("crosswalks"))
+            .chain(crate::embedded::theme_files("default"))
         {
-            stat(e.path());
+            h.write(name.as_bytes());
+            h.write(bytes);
         }
-    }
-    format!("{:016x}", h.finish())
+        format!("{:016x}", h.finish())
+    })
 }
+
+pub use crate::cache::CACHE_DIR;
 
 /// What `seal` did.
 #[derive(Debug)]

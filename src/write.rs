@@ -10,19 +10,13 @@ use std::path::{Component, Path, PathBuf};
 /// replaced: it may hold someone's files.
 pub const MARKER: &str = ".crosswalk-output";
 
-/// What a build writes: generated files and files copied from the site.
+/// A small output written whole (an audit package): generated files and files copied from
+/// the site. The portal itself is streamed through a `Writer`.
 #[derive(Default)]
 pub struct Output {
     pub files: Vec<(String, Vec<u8>)>,
     /// (path in the output, absolute source path, the source's SHA-256)
     pub copies: Vec<(String, PathBuf, String)>,
-    /// Pages not rendered again because their inputs did not change: the file already in the
-    /// output stays.
-    pub kept: Vec<String>,
-    /// Each page's input hash (view, template set, body source), for the next build to compare.
-    pub inputs: std::collections::BTreeMap<String, String>,
-    /// Published evidence files outside content/, which the next fingerprint must include.
-    pub also: Vec<String>,
 }
 
 /// Where a build records what it wrote (path -> content hash) and what each page was made from,
@@ -61,110 +55,285 @@ pub struct WriteStats {
     pub removed: usize,
 }
 
-/// Writes `output` into `dest`. The first build (or one after the output was tampered with) is
-/// written whole and swapped in atomically; later builds write only the files whose content
-/// changed and remove the ones no longer produced. Either way every new file is written in full
-/// before any old one is replaced, so a failed write leaves the previous output as it was.
-pub fn write_output(dest: &Path, output: &Output) -> Result<WriteStats, Diagnostic> {
-    let old = Manifest::read(dest);
-    let mut manifest = Manifest {
-        files: Default::default(),
-        inputs: output.inputs.clone(),
-    };
-    for p in &output.kept {
-        if let Some(h) = old.as_ref().and_then(|m| m.files.get(p)) {
-            manifest.files.insert(p.clone(), h.clone());
-        }
+/// Puts the site's file `src` at `target`: a hard link when `link` is set and the two are on one
+/// file system (no bytes written), else a copy.
+fn place_file(src: &Path, target: &Path, link: bool) -> std::io::Result<()> {
+    if link && std::fs::hard_link(src, target).is_ok() {
+        return Ok(());
     }
-    for (p, bytes) in &output.files {
-        manifest.files.insert(p.clone(), content_hash(bytes));
-    }
-    for (p, _, sha) in &output.copies {
-        manifest.files.insert(p.clone(), format!("sha256:{sha}"));
-    }
-    let manifest_bytes = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
-    let Some(old) = old.filter(|_| output.kept.is_empty() || dest.join(MARKER).exists()) else {
-        let mut full = Output {
-            files: output.files.clone(),
-            copies: output.copies.clone(),
-            ..Output::default()
+    std::fs::copy(src, target).map(|_| ())
+}
+
+/// How a `Writer` puts files into the output.
+enum Mode {
+    /// No usable previous output: everything goes into a fresh staging folder beside it, which
+    /// is swapped in by `finish`.
+    Full { staging: PathBuf },
+    /// A previous output with its manifest: changed files are staged beside their targets and
+    /// renamed into place by `finish`; files no longer produced are removed (unless `patch`).
+    Incremental { old: Manifest, patch: bool },
+}
+
+#[derive(Default)]
+struct State {
+    files: std::collections::BTreeMap<String, String>,
+    staged: Vec<(PathBuf, PathBuf)>,
+    dirs: std::collections::HashSet<PathBuf>,
+    written: usize,
+    unchanged: usize,
+}
+
+/// Writes a build's files into its output folder as they are produced, from many threads at
+/// once, so no build has to hold its whole portal in memory. Nothing is visible in the output
+/// until `finish`: a build that fails (or a `Writer` dropped unfinished) leaves the previous
+/// output exactly as it was, and the tool writes nowhere but the output and its staging folder.
+pub struct Writer {
+    dest: PathBuf,
+    mode: Mode,
+    link: bool,
+    state: std::sync::Mutex<State>,
+    finished: bool,
+}
+
+fn io_err(what: &str, p: &Path, e: std::io::Error) -> Diagnostic {
+    Diagnostic::error(p, format!("{what}: {e}"))
+}
+
+impl Writer {
+    /// Starts writing into `dest`, incrementally when it holds a previous build's output.
+    /// `link`: evidence files are hard-linked rather than copied where possible.
+    pub fn begin(dest: &Path, link: bool) -> Result<Writer, Diagnostic> {
+        let mode = match Manifest::read(dest) {
+            Some(old) => Mode::Incremental { old, patch: false },
+            None => Mode::Full {
+                staging: prepare_staging(dest)?,
+            },
         };
-        full.files.push((MANIFEST.to_string(), manifest_bytes));
-        write_atomic(dest, &full)?;
-        return Ok(WriteStats {
-            written: output.files.len() + output.copies.len(),
-            ..WriteStats::default()
-        });
-    };
-    let changed = |p: &String| old.files.get(p) != manifest.files.get(p) || !dest.join(p).is_file();
-    let files: Vec<&(String, Vec<u8>)> = output.files.iter().filter(|(p, _)| changed(p)).collect();
-    let copies: Vec<&(String, PathBuf, String)> = output
-        .copies
-        .iter()
-        .filter(|(p, _, _)| changed(p))
-        .collect();
-    let removed: Vec<&String> = old
-        .files
-        .keys()
-        .filter(|p| !manifest.files.contains_key(*p))
-        .collect();
-    let stats = WriteStats {
-        written: files.len() + copies.len(),
-        unchanged: manifest.files.len() - files.len() - copies.len(),
-        removed: removed.len(),
-    };
-    // Stage every changed file beside its target, then rename them all into place.
-    let err =
-        |what: &str, p: &Path, e: std::io::Error| Diagnostic::error(p, format!("{what}: {e}"));
-    let tmp_name = |p: &Path| {
-        let mut n = p.file_name().unwrap_or_default().to_os_string();
-        n.push(format!(".crosswalk-tmp-{}", std::process::id()));
-        p.with_file_name(n)
-    };
-    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let mut stage = |rel: &str,
-                     write: &dyn Fn(&Path) -> std::io::Result<()>|
-     -> Result<(), Diagnostic> {
-        let target = safe_join(dest, rel)?;
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| err("cannot create folder", parent, e))?;
+        Ok(Writer {
+            dest: dest.to_path_buf(),
+            mode,
+            link,
+            state: Default::default(),
+            finished: false,
+        })
+    }
+
+    /// Replaces a few files of a previous output and keeps every other file as it is. `None`
+    /// when `dest` holds no previous output.
+    pub fn patch(dest: &Path) -> Option<Writer> {
+        let old = Manifest::read(dest)?;
+        Some(Writer {
+            dest: dest.to_path_buf(),
+            state: std::sync::Mutex::new(State {
+                files: old.files.clone(),
+                ..State::default()
+            }),
+            mode: Mode::Incremental { old, patch: true },
+            link: false,
+            finished: false,
+        })
+    }
+
+    /// The previous build's manifest, when writing incrementally.
+    pub fn previous(&self) -> Option<&Manifest> {
+        match &self.mode {
+            Mode::Incremental { old, .. } => Some(old),
+            Mode::Full { .. } => None,
         }
-        let tmp = tmp_name(&target);
-        write(&tmp).map_err(|e| err("cannot write", &tmp, e))?;
-        staged.push((tmp, target));
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The path `rel` is written to now: in the staging folder, or a temporary name beside its
+    /// target. `None`: the file is already in the output with this content.
+    fn target(&self, rel: &str, hash: String) -> Result<Option<PathBuf>, Diagnostic> {
+        let (base, old) = match &self.mode {
+            Mode::Full { staging } => (staging.as_path(), None),
+            Mode::Incremental { old, .. } => (self.dest.as_path(), Some(old)),
+        };
+        let target = safe_join(base, rel)?;
+        let unchanged = old.is_some_and(|m| m.files.get(rel) == Some(&hash)) && target.is_file();
+        let parent = target.parent().map(Path::to_path_buf);
+        {
+            let mut st = self.state();
+            st.files.insert(rel.to_string(), hash);
+            if unchanged {
+                st.unchanged += 1;
+                return Ok(None);
+            }
+            st.written += 1;
+        }
+        if let Some(parent) = parent
+            && !self.state().dirs.contains(&parent)
+        {
+            std::fs::create_dir_all(&parent)
+                .map_err(|e| io_err("cannot create folder", &parent, e))?;
+            self.state().dirs.insert(parent);
+        }
+        Ok(Some(match &self.mode {
+            Mode::Full { .. } => target,
+            Mode::Incremental { .. } => {
+                let mut n = target.file_name().unwrap_or_default().to_os_string();
+                n.push(format!(".crosswalk-tmp-{}", std::process::id()));
+                let tmp = target.with_file_name(n);
+                self.state().staged.push((tmp.clone(), target));
+                tmp
+            }
+        }))
+    }
+
+    /// Writes a generated file.
+    pub fn put(&self, rel: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
+        if let Some(t) = self.target(rel, content_hash(bytes))? {
+            std::fs::write(&t, bytes).map_err(|e| io_err("cannot write", &t, e))?;
+        }
         Ok(())
-    };
-    let mut result = Ok(());
-    for (p, bytes) in &files {
-        result = result.and_then(|_| stage(p, &|t| std::fs::write(t, bytes)));
     }
-    for (p, src, _) in &copies {
-        result = result.and_then(|_| stage(p, &|t| std::fs::copy(src, t).map(|_| ())));
-    }
-    result = result.and_then(|_| stage(MANIFEST, &|t| std::fs::write(t, &manifest_bytes)));
-    if let Err(e) = result {
-        for (tmp, _) in &staged {
-            let _ = std::fs::remove_file(tmp);
+
+    /// Publishes the site's file `src` (whose SHA-256 is `sha256`) as `rel`.
+    pub fn place(&self, rel: &str, src: &Path, sha256: &str) -> Result<(), Diagnostic> {
+        if let Some(t) = self.target(rel, format!("sha256:{sha256}"))? {
+            place_file(src, &t, self.link).map_err(|e| io_err("cannot copy", src, e))?;
         }
-        return Err(e);
+        Ok(())
     }
-    for (tmp, target) in &staged {
-        std::fs::rename(tmp, target).map_err(|e| err("cannot move into place", target, e))?;
+
+    /// A page not rendered again because its inputs did not change: the file already in the
+    /// output stays. `false` if the previous output does not have it (render it after all).
+    pub fn keep(&self, rel: &str) -> bool {
+        let Mode::Incremental { old, .. } = &self.mode else {
+            return false;
+        };
+        match old.files.get(rel) {
+            Some(h) if self.dest.join(rel).is_file() => {
+                let mut st = self.state();
+                st.files.insert(rel.to_string(), h.clone());
+                st.unchanged += 1;
+                true
+            }
+            _ => false,
+        }
     }
-    for p in removed {
-        if let Ok(target) = safe_join(dest, p) {
-            let _ = std::fs::remove_file(&target);
-            // Drop folders the removal emptied, never the output itself.
-            let mut dir = target.parent().map(Path::to_path_buf);
-            while let Some(d) = dir {
-                if d == dest || std::fs::remove_dir(&d).is_err() {
-                    break;
+
+    /// Makes the new output visible: renames staged files into place (or swaps in the staging
+    /// folder), removes files the build no longer produces, and writes the manifest with
+    /// `inputs` (each page's input hash; `None` keeps the previous ones, with `updates`).
+    pub fn finish(
+        mut self,
+        inputs: Option<std::collections::BTreeMap<String, String>>,
+        updates: Vec<(String, String)>,
+    ) -> Result<WriteStats, Diagnostic> {
+        let st = std::mem::take(&mut *self.state());
+        let mut inputs = match (inputs, &self.mode) {
+            (Some(i), _) => i,
+            (None, Mode::Incremental { old, .. }) => old.inputs.clone(),
+            (None, Mode::Full { .. }) => Default::default(),
+        };
+        inputs.extend(updates);
+        let manifest = Manifest {
+            files: st.files,
+            inputs,
+        };
+        let manifest_bytes = serde_json::to_vec(&manifest).unwrap_or_default();
+        self.finished = true;
+        match &self.mode {
+            Mode::Full { staging } => {
+                let written = |p: &Path, bytes: &[u8]| {
+                    std::fs::write(p, bytes).map_err(|e| io_err("cannot write", p, e))
+                };
+                let result = std::fs::create_dir_all(staging.join(".crosswalk"))
+                    .map_err(|e| io_err("cannot create folder", staging, e))
+                    .and_then(|_| written(&staging.join(MANIFEST), &manifest_bytes))
+                    .and_then(|_| written(&staging.join(MARKER), MARKER_TEXT.as_bytes()))
+                    .and_then(|_| swap_in(staging, &self.dest));
+                if result.is_err() {
+                    let _ = std::fs::remove_dir_all(staging);
                 }
-                dir = d.parent().map(Path::to_path_buf);
+                result?;
+                Ok(WriteStats {
+                    written: st.written,
+                    ..WriteStats::default()
+                })
+            }
+            Mode::Incremental { old, patch } => {
+                let removed: Vec<&String> = if *patch {
+                    Vec::new()
+                } else {
+                    old.files
+                        .keys()
+                        .filter(|p| !manifest.files.contains_key(*p))
+                        .collect()
+                };
+                let stats = WriteStats {
+                    written: st.written,
+                    unchanged: st.unchanged,
+                    removed: removed.len(),
+                };
+                let mut staged = st.staged;
+                let target = self.dest.join(MANIFEST);
+                let tmp =
+                    target.with_extension(format!("json.crosswalk-tmp-{}", std::process::id()));
+                if let Err(e) = std::fs::create_dir_all(self.dest.join(".crosswalk"))
+                    .and_then(|_| std::fs::write(&tmp, &manifest_bytes))
+                {
+                    for (t, _) in &staged {
+                        let _ = std::fs::remove_file(t);
+                    }
+                    return Err(io_err("cannot write", &tmp, e));
+                }
+                staged.push((tmp, target));
+                for (tmp, target) in &staged {
+                    std::fs::rename(tmp, target)
+                        .map_err(|e| io_err("cannot move into place", target, e))?;
+                    // Renaming a hard link onto another link to the same file does nothing (an
+                    // evidence file edited in place is still linked from the last output).
+                    if std::fs::symlink_metadata(tmp).is_ok() {
+                        let _ = std::fs::remove_file(tmp);
+                    }
+                }
+                for p in removed {
+                    remove_published(&self.dest, p);
+                }
+                Ok(stats)
             }
         }
     }
-    Ok(stats)
+}
+
+impl Drop for Writer {
+    /// An unfinished write (a failed build) leaves no trace: staged files and folders go.
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        match &self.mode {
+            Mode::Full { staging } => {
+                let _ = std::fs::remove_dir_all(staging);
+            }
+            Mode::Incremental { .. } => {
+                for (tmp, _) in &self.state().staged {
+                    let _ = std::fs::remove_file(tmp);
+                }
+            }
+        }
+    }
+}
+
+/// Removes a published file the build no longer produces, and any folder that leaves empty
+/// (never the output itself).
+fn remove_published(dest: &Path, rel: &str) {
+    if let Ok(target) = safe_join(dest, rel) {
+        let _ = std::fs::remove_file(&target);
+        let mut dir = target.parent().map(Path::to_path_buf);
+        while let Some(d) = dir {
+            if d == dest || std::fs::remove_dir(&d).is_err() {
+                break;
+            }
+            dir = d.parent().map(Path::to_path_buf);
+        }
+    }
 }
 
 /// Refuses an output folder that would put the site at risk: `/`, the site root, a parent of
@@ -244,16 +413,16 @@ fn resolve_existing(p: &Path) -> PathBuf {
     base
 }
 
-/// Writes `output` into `dest` atomically (see the module comment).
-pub fn write_atomic(dest: &Path, output: &Output) -> Result<(), Diagnostic> {
+const MARKER_TEXT: &str = "This folder is generated by crosswalk and replaced on every build.\n";
+
+/// Refuses to replace a non-empty folder crosswalk did not write, then makes a fresh, empty
+/// staging folder beside `dest`.
+fn prepare_staging(dest: &Path) -> Result<PathBuf, Diagnostic> {
     let name = dest
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "public".into());
     let parent = dest.parent().unwrap_or(Path::new("."));
-    let err =
-        |what: &str, p: &Path, e: std::io::Error| Diagnostic::error(p, format!("{what}: {e}"));
-
     if dest.exists()
         && !dest.join(MARKER).exists()
         && std::fs::read_dir(dest)
@@ -266,36 +435,49 @@ pub fn write_atomic(dest: &Path, output: &Output) -> Result<(), Diagnostic> {
         )
         .with_hint("choose another `output:` folder, or empty this one"));
     }
-    std::fs::create_dir_all(parent).map_err(|e| err("cannot create folder", parent, e))?;
+    std::fs::create_dir_all(parent).map_err(|e| io_err("cannot create folder", parent, e))?;
     let staging = parent.join(format!(".{name}.staging-{}", std::process::id()));
     if staging.exists() {
         std::fs::remove_dir_all(&staging)
-            .map_err(|e| err("cannot clear staging folder", &staging, e))?;
+            .map_err(|e| io_err("cannot clear staging folder", &staging, e))?;
     }
-    let result = fill(&staging, output);
-    if let Err(e) = result {
-        let _ = std::fs::remove_dir_all(&staging);
-        return Err(e);
-    }
-    // Swap: the old output moves aside, the new one takes its name, the old one goes.
+    std::fs::create_dir_all(&staging).map_err(|e| io_err("cannot create folder", &staging, e))?;
+    Ok(staging)
+}
+
+/// Swap: the old output moves aside, the complete new one takes its name, the old one goes.
+fn swap_in(staging: &Path, dest: &Path) -> Result<(), Diagnostic> {
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "public".into());
+    let parent = dest.parent().unwrap_or(Path::new("."));
     let old = parent.join(format!(".{name}.old-{}", std::process::id()));
     if dest.exists() {
-        if let Err(e) = std::fs::rename(dest, &old) {
-            let _ = std::fs::remove_dir_all(&staging);
-            return Err(err("cannot move the previous output aside", dest, e));
-        }
+        std::fs::rename(dest, &old)
+            .map_err(|e| io_err("cannot move the previous output aside", dest, e))?;
     }
-    if let Err(e) = std::fs::rename(&staging, dest) {
+    if let Err(e) = std::fs::rename(staging, dest) {
         if old.exists() {
             let _ = std::fs::rename(&old, dest);
         }
-        let _ = std::fs::remove_dir_all(&staging);
-        return Err(err("cannot move the new output into place", dest, e));
+        return Err(io_err("cannot move the new output into place", dest, e));
     }
     if old.exists() {
         let _ = std::fs::remove_dir_all(&old);
     }
     Ok(())
+}
+
+/// Writes `output` into `dest` atomically (see the module comment). Files are copied, never
+/// linked: what this writes (an audit package) is handed to others.
+pub fn write_atomic(dest: &Path, output: &Output) -> Result<(), Diagnostic> {
+    let staging = prepare_staging(dest)?;
+    let result = fill(&staging, output).and_then(|_| swap_in(&staging, dest));
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    result
 }
 
 fn fill(staging: &Path, output: &Output) -> Result<(), Diagnostic> {
@@ -326,11 +508,7 @@ fn fill(staging: &Path, output: &Output) -> Result<(), Diagnostic> {
             .map(|_| ())
             .map_err(|e| err("cannot copy", src, e))
     })?;
-    std::fs::write(
-        staging.join(MARKER),
-        "This folder is generated by crosswalk and replaced on every build.\n",
-    )
-    .map_err(|e| err("cannot write", staging, e))
+    std::fs::write(staging.join(MARKER), MARKER_TEXT).map_err(|e| err("cannot write", staging, e))
 }
 
 /// Joins a generated relative path onto the staging folder, refusing anything that could escape.
