@@ -102,6 +102,32 @@ pub struct ResolvedEvidence {
     pub artifact: Option<Artifact>,
     pub controls: Vec<ControlKey>,
     pub seal: SealState,
+    /// The record's place in the order it was loaded (files by name, each file's records in the
+    /// order written), for sorting a file's records only: it counts records the profile hides, so
+    /// it must never reach a page.
+    pub order: usize,
+}
+
+/// The name an evidence file's records are published under: the file's path in
+/// `content/evidence/`, without its extension (`access-reviews` for
+/// `content/evidence/access-reviews.yaml`).
+pub fn evidence_file_stem(path: &Path) -> String {
+    let base = Path::new("content").join("evidence");
+    let rel = match path.strip_prefix(&base) {
+        Ok(rel) => rel.with_extension(""),
+        Err(_) => PathBuf::from(path.file_stem().unwrap_or_default()),
+    };
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts.join("/")
+}
+
+/// The flat name an evidence artifact is published under in `evidence/files/`: the record's id,
+/// `-`, and the file's own name (one folder for every artifact, not one per record).
+pub fn artifact_name(id: &str, file_name: &str) -> String {
+    format!("{id}-{file_name}")
 }
 
 /// An artifact's standing in the evidence ledger.
@@ -443,8 +469,9 @@ pub fn resolve(
         );
         resolved_docs.push(ResolvedDocument { doc, controls });
     }
+    check_published_names(&evidence, &artifacts, &mut diags);
     let mut resolved_ev = Vec::new();
-    for (ev, artifact) in evidence.into_iter().zip(artifacts) {
+    for (order, (ev, artifact)) in evidence.into_iter().zip(artifacts).enumerate() {
         let start = ev.start.map(|(p, _)| p);
         note_duplicate(&ev.meta.id, &ev.path, start, &mut seen, &mut diags);
         let from = ev.start.map_or(0, |(_, at)| at);
@@ -474,6 +501,7 @@ pub fn resolve(
             artifact,
             controls,
             seal,
+            order,
         });
     }
 
@@ -515,6 +543,61 @@ pub fn resolve(
         records,
     };
     (model, diags)
+}
+
+/// Two evidence files may not share a page (`a.yaml` and `a.yml`), nor two artifacts one published
+/// name (`EV-A` with `B-x.csv` and `EV-A-B` with `x.csv`). Checked before the profile drops
+/// anything, so every profile builds or none does.
+fn check_published_names(
+    evidence: &[Evidence],
+    artifacts: &[Option<Artifact>],
+    diags: &mut Vec<Diagnostic>,
+) {
+    let mut pages: HashMap<String, &Path> = HashMap::new();
+    let mut files: HashMap<String, &str> = HashMap::new();
+    for (ev, artifact) in evidence.iter().zip(artifacts) {
+        let stem = evidence_file_stem(&ev.path);
+        match pages.get(&stem) {
+            Some(first) if *first != ev.path.as_path() => {
+                diags.push(
+                    Diagnostic::error(
+                        &ev.path,
+                        format!(
+                            "its records would be published on the same page as those of {} (evidence/records/{stem}.html)",
+                            crate::diagnostic::display_path(first)
+                        ),
+                    )
+                    .with_hint("evidence files need distinct names without their extension: rename one"),
+                );
+                // One error per file, not per record.
+                pages.insert(stem, &ev.path);
+            }
+            Some(_) => {}
+            None => {
+                pages.insert(stem, &ev.path);
+            }
+        }
+        let Some(a) = artifact else { continue };
+        let name = artifact_name(&ev.meta.id, &a.file_name);
+        match files.get(&name) {
+            // The same id twice is already a duplicate id.
+            Some(first) if *first != ev.meta.id => diags.push(
+                Diagnostic::error(
+                    &ev.path,
+                    format!(
+                        "evidence `{}`: its file would be published as evidence/files/{name}, like the file of `{first}`",
+                        ev.meta.id
+                    ),
+                )
+                .at(ev.start.map(|(p, _)| p))
+                .with_hint("rename one of the two files, or change one of the ids"),
+            ),
+            Some(_) => {}
+            None => {
+                files.insert(name, &ev.meta.id);
+            }
+        }
+    }
 }
 
 /// Every control reference in the ISMS records resolves (the SoA's Annex A ids are checked with
@@ -851,5 +934,23 @@ fn check_crosswalk(
                 mapping: mi,
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn published_names() {
+        let stem = |p: &str| evidence_file_stem(Path::new(p));
+        assert_eq!(
+            stem("content/evidence/access-reviews.yaml"),
+            "access-reviews"
+        );
+        assert_eq!(stem("content/evidence/q3.reviews.yml"), "q3.reviews");
+        assert_eq!(stem("content/evidence/sub/a.yaml"), "sub/a");
+        assert_eq!(stem("elsewhere/b.yaml"), "b");
+        assert_eq!(artifact_name("EV-1", "a b.csv"), "EV-1-a b.csv");
     }
 }

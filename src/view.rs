@@ -35,8 +35,17 @@ pub fn doc_url(d: &ResolvedDocument) -> String {
     format!("{}/{}.html", d.doc.kind.folder(), d.doc.meta.id)
 }
 
+/// The page that holds an evidence record: one page per evidence file, holding all its records.
+pub fn evidence_page_path(e: &ResolvedEvidence) -> String {
+    format!(
+        "evidence/records/{}.html",
+        crate::resolve::evidence_file_stem(&e.ev.path)
+    )
+}
+
+/// An evidence record's address (an href): its file's page and its section there.
 pub fn evidence_url(e: &ResolvedEvidence) -> String {
-    format!("evidence/{}.html", e.ev.meta.id)
+    format!("{}#{}", href(&evidence_page_path(e)), e.ev.meta.id)
 }
 
 /// Percent-encodes a relative path for an href: every byte outside the unreserved set and `/`.
@@ -52,11 +61,15 @@ pub fn href(path: &str) -> String {
     out
 }
 
-/// Where an evidence artifact is copied in the output (a file path, not yet an href).
+/// Where an evidence artifact is copied in the output (a file path, not yet an href): all in one
+/// folder, named `<id>-<file name>`.
 pub fn artifact_url(e: &ResolvedEvidence) -> Option<String> {
-    e.artifact
-        .as_ref()
-        .map(|a| format!("evidence/files/{}/{}", e.ev.meta.id, a.file_name))
+    e.artifact.as_ref().map(|a| {
+        format!(
+            "evidence/files/{}",
+            crate::resolve::artifact_name(&e.ev.meta.id, &a.file_name)
+        )
+    })
 }
 
 pub fn pair_url(model: &Model, a: usize, b: usize) -> String {
@@ -241,14 +254,7 @@ pub fn pages(model: &Model, cov: &Coverage, pairs: &[Pair]) -> Vec<PageSpec> {
             .collect::<Vec<_>>(),
     );
     out.push(evidence_index(model, &rows));
-    out.extend(
-        model
-            .evidence
-            .par_iter()
-            .zip(&rows)
-            .map(|(e, row)| evidence_page(model, cov, e, row))
-            .collect::<Vec<_>>(),
-    );
+    out.extend(evidence_file_pages(model, &rows));
     out.extend(crate::records_view::pages(model, cov));
     out.push(overlap_index(model, pairs));
     out.extend(
@@ -278,7 +284,7 @@ fn spec(
 
 fn home(model: &Model, cov: &Coverage, rows: &[EvidenceRow]) -> PageSpec {
     #[derive(Serialize)]
-    struct Home {
+    struct Home<'a> {
         in_scope: Vec<FwCard>,
         evidence_total: usize,
         evidence_fresh: usize,
@@ -290,7 +296,7 @@ fn home(model: &Model, cov: &Coverage, rows: &[EvidenceRow]) -> PageSpec {
         overdue_reviews: Vec<ItemLink>,
         stale_evidence: Vec<ItemLink>,
         due_soon: Vec<ItemLink>,
-        reused: Vec<EvidenceRow>,
+        reused: Vec<&'a EvidenceRow>,
         other_frameworks: usize,
         timeline: Vec<serde_json::Value>,
         certifications: Vec<serde_json::Value>,
@@ -318,7 +324,7 @@ fn home(model: &Model, cov: &Coverage, rows: &[EvidenceRow]) -> PageSpec {
         .cloned()
         .collect();
     stale.sort_by(|a, b| a.date.cmp(&b.date));
-    let mut reused: Vec<EvidenceRow> = rows.to_vec();
+    let mut reused: Vec<&EvidenceRow> = rows.iter().collect();
     reused.sort_by(|a, b| {
         b.frameworks
             .len()
@@ -784,7 +790,9 @@ fn document_page(model: &Model, cov: &Coverage, d: &ResolvedDocument) -> PageSpe
     )
 }
 
-#[derive(Serialize, Clone)]
+/// What the home page, the library and a record's section show of an evidence record: made once
+/// per record.
+#[derive(Serialize)]
 struct EvidenceRow {
     link: ItemLink,
     id: String,
@@ -797,6 +805,10 @@ struct EvidenceRow {
     controls: usize,
     direct: usize,
     seal: &'static str,
+    /// The controls it serves, by framework, for its section on its file's page (not part of the
+    /// rows the library and the home page list).
+    #[serde(skip)]
+    serves: Vec<ControlsByFramework>,
 }
 
 fn seal_label(s: &SealState) -> &'static str {
@@ -831,12 +843,13 @@ fn evidence_row(model: &Model, cov: &Coverage, e: &ResolvedEvidence) -> Evidence
         id: e.ev.meta.id.clone(),
         owner: e.ev.meta.owner.clone(),
         collected: e.ev.meta.collected.to_string(),
-        expires: evidence_expiry(&e.ev.meta).to_string(),
+        expires: expiry.to_string(),
         frameworks,
         audits,
         controls,
         direct: e.controls.len(),
         seal: seal_label(&e.seal),
+        serves: by,
     }
 }
 
@@ -903,64 +916,118 @@ fn evidence_index(model: &Model, rows: &[EvidenceRow]) -> PageSpec {
     )
 }
 
-fn evidence_page(
-    model: &Model,
-    cov: &Coverage,
-    e: &ResolvedEvidence,
-    row: &EvidenceRow,
-) -> PageSpec {
+/// One page per evidence file: every record of it the build shows, in the order the file gives
+/// them, each in its own section (`#<id>`). Built from the records' rows; nothing about a record
+/// the profile hides is in the model, so nothing of it (not even a count) can reach the page.
+fn evidence_file_pages(model: &Model, rows: &[EvidenceRow]) -> Vec<PageSpec> {
+    use rayon::prelude::*;
+    let mut files: BTreeMap<&std::path::Path, Vec<usize>> = BTreeMap::new();
+    for (i, e) in model.evidence.iter().enumerate() {
+        files.entry(e.ev.path.as_path()).or_default().push(i);
+    }
+    let mut files: Vec<Vec<usize>> = files.into_values().collect();
+    for records in &mut files {
+        records.sort_by_key(|&i| model.evidence[i].order);
+    }
+    files
+        .par_iter()
+        .map(|records| evidence_file_page(model, rows, records))
+        .collect()
+}
+
+/// "access-reviews" -> "Access reviews".
+fn humanise(stem: &str) -> String {
+    let spaced = stem.replace(['-', '_'], " ");
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => spaced,
+    }
+}
+
+/// `records`: indexes into the model's evidence (and `rows`), all from one file, in file order.
+fn evidence_file_page(model: &Model, rows: &[EvidenceRow], records: &[usize]) -> PageSpec {
     #[derive(Serialize)]
-    struct V {
-        link: ItemLink,
-        owner: String,
-        collected: String,
-        expires: String,
+    struct Record<'a> {
+        link: &'a ItemLink,
+        owner: &'a str,
+        collected: &'a str,
+        expires: &'a str,
         valid_for: Option<String>,
-        description: Option<String>,
-        source_path: String,
+        description: Option<&'a str>,
+        source_path: &'a str,
         file_url: Option<String>,
-        file_name: Option<String>,
+        file_name: Option<&'a str>,
         size: Option<u64>,
-        sha256: Option<String>,
-        url: Option<String>,
-        frameworks: Vec<ControlsByFramework>,
-        audits: Vec<String>,
+        sha256: Option<&'a str>,
+        url: Option<&'a str>,
+        frameworks: &'a [ControlsByFramework],
+        audits: &'a [String],
         seal: &'static str,
-        sealed_at: Option<String>,
+        sealed_at: Option<&'a str>,
         ledger_seq: Option<u64>,
+    }
+    #[derive(Serialize)]
+    struct V<'a> {
+        /// The file's name, e.g. `access-reviews.yaml`.
+        file: String,
+        source_path: &'a str,
+        records: Vec<Record<'a>>,
         public_key_url: Option<&'static str>,
     }
-    let m = &e.ev.meta;
-    let (sealed_at, ledger_seq) = match &e.seal {
-        SealState::Sealed { seq, sealed_at } | SealState::Changed { seq, sealed_at } => {
-            (Some(sealed_at.clone()), Some(*seq))
-        }
-        _ => (None, None),
+    let first = &model.evidence[records[0]];
+    let source_path = crate::diagnostic::display_path(&first.ev.path);
+    let view_records: Vec<Record> = records
+        .iter()
+        .map(|&i| {
+            let (e, row) = (&model.evidence[i], &rows[i]);
+            let m = &e.ev.meta;
+            let (sealed_at, ledger_seq) = match &e.seal {
+                SealState::Sealed { seq, sealed_at } | SealState::Changed { seq, sealed_at } => {
+                    (Some(sealed_at.as_str()), Some(*seq))
+                }
+                _ => (None, None),
+            };
+            Record {
+                link: &row.link,
+                owner: &row.owner,
+                collected: &row.collected,
+                expires: &row.expires,
+                valid_for: m.valid_for.map(|p| p.to_string()),
+                description: m.description.as_deref(),
+                source_path: &source_path,
+                file_url: artifact_url(e).map(|p| href(&p)),
+                file_name: e.artifact.as_ref().map(|a| a.file_name.as_str()),
+                size: e.artifact.as_ref().map(|a| a.size),
+                sha256: e.artifact.as_ref().map(|a| a.sha256.as_str()),
+                url: m.url.as_deref(),
+                frameworks: &row.serves,
+                audits: &row.audits,
+                seal: row.seal,
+                sealed_at,
+                ledger_seq,
+            }
+        })
+        .collect();
+    let title = match records {
+        [only] => model.evidence[*only].ev.meta.title.clone(),
+        _ => humanise(&crate::resolve::evidence_file_stem(&first.ev.path)),
     };
     let view = V {
-        link: ev_link(model, e),
-        owner: m.owner.clone(),
-        collected: m.collected.to_string(),
-        expires: evidence_expiry(m).to_string(),
-        valid_for: m.valid_for.map(|p| p.to_string()),
-        description: m.description.clone(),
-        source_path: crate::diagnostic::display_path(&e.ev.path),
-        file_url: artifact_url(e).map(|p| href(&p)),
-        file_name: e.artifact.as_ref().map(|a| a.file_name.clone()),
-        size: e.artifact.as_ref().map(|a| a.size),
-        sha256: e.artifact.as_ref().map(|a| a.sha256.clone()),
-        url: m.url.clone(),
-        frameworks: controls_by_framework(model, cov, &e.controls),
-        audits: row.audits.clone(),
-        seal: row.seal,
-        sealed_at,
-        ledger_seq,
+        file: first
+            .ev
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        source_path: &source_path,
+        records: view_records,
         public_key_url: model.public_key.as_ref().map(|_| PUBLIC_KEY_URL),
     };
     spec(
-        evidence_url(e),
+        evidence_page_path(first),
         "evidence.html",
-        m.title.clone(),
+        title,
         "evidence",
         view,
     )
@@ -1135,4 +1202,17 @@ pub fn relationship_legend() -> Vec<LegendEntry> {
         meaning,
     })
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_stems_become_titles() {
+        assert_eq!(humanise("access-reviews"), "Access reviews");
+        assert_eq!(humanise("internal_audit-2026"), "Internal audit 2026");
+        assert_eq!(humanise("élan"), "Élan");
+        assert_eq!(humanise(""), "");
+    }
 }

@@ -351,6 +351,46 @@ fn duplicate_ids_in_one_evidence_file_point_at_both_records() {
     );
 }
 
+#[test]
+fn two_evidence_files_that_would_share_a_page_are_refused() {
+    // The minimal site has content/evidence/access-review.yaml.
+    let site = Site::minimal();
+    site.write(
+        "content/evidence/access-review.yml",
+        "id: EV-OTHER\ntitle: Other\nowner: me\ncollected: 2026-10-01\nvalid_for: 1 year\nclassification: internal\nurl: https://example.com/a\n",
+    );
+    assert_rejected(
+        &site,
+        "content/evidence/access-review.yml",
+        &[
+            "content/evidence/access-review.yaml",
+            "evidence/records/access-review.html",
+        ],
+    );
+}
+
+#[test]
+fn two_evidence_files_that_would_be_published_under_one_name_are_refused() {
+    // `EV-ACCESS` + `-` + `REVIEW-access-review.csv` is the minimal site's
+    // `EV-ACCESS-REVIEW` + `-` + `access-review.csv`.
+    let site = site_with_evidence(common::evidence(
+        "EV-ACCESS",
+        "Prefix of another id",
+        "internal",
+        &["iso27001:A.5.1"],
+        "content/evidence/files/REVIEW-access-review.csv",
+    ));
+    site.write("content/evidence/files/REVIEW-access-review.csv", "x\n");
+    assert_rejected(
+        &site,
+        &format!("{BAD_EV}:1:1"),
+        &[
+            "evidence/files/EV-ACCESS-REVIEW-access-review.csv",
+            "`EV-ACCESS-REVIEW`",
+        ],
+    );
+}
+
 // ---- hostile YAML --------------------------------------------------------------------------
 
 #[test]

@@ -49,6 +49,7 @@ fn portal_pages_run_their_script_from_disk_under_the_csp() {
     for page in [
         "index.html",
         "evidence/index.html",
+        "evidence/records/access-reviews.html",
         "controls/soc2/CC6.1.html",
     ] {
         let url = format!("file://{}", Path::new(out.path()).join(page).display());

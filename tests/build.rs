@@ -18,7 +18,7 @@ fn a_valid_tiny_site_builds_every_kind_of_page() {
         "documents/index.html",
         "policies/POL-ACCESS.html",
         "evidence/index.html",
-        "evidence/EV-ACCESS-REVIEW.html",
+        "evidence/records/access-review.html",
         "overlap/index.html",
         "static/style.css",
     ] {
@@ -57,7 +57,7 @@ fn evidence_file_is_copied_byte_for_byte() {
         .assert_stderr_has("copied 1 evidence files");
     let copied = site
         .out()
-        .join("evidence/files/EV-ACCESS-REVIEW/access-review.csv");
+        .join("evidence/files/EV-ACCESS-REVIEW-access-review.csv");
     let bytes = std::fs::read(&copied).unwrap_or_else(|e| panic!("{}: {e}", copied.display()));
     assert_eq!(
         bytes, ARTIFACT,
@@ -69,7 +69,8 @@ fn evidence_file_is_copied_byte_for_byte() {
 fn evidence_page_shows_the_files_sha256_and_size() {
     let site = Site::minimal();
     site.build(&[]).assert_ok();
-    let html = site.page("evidence/EV-ACCESS-REVIEW.html");
+    let html = site.page("evidence/records/access-review.html");
+    assert!(html.contains("<section class=\"record\" id=\"EV-ACCESS-REVIEW\">"));
     let expected = sha256_hex(ARTIFACT);
     assert!(
         html.contains(&expected),
@@ -80,8 +81,10 @@ fn evidence_page_shows_the_files_sha256_and_size() {
         "size not shown"
     );
     assert!(
-        html.contains("files/EV-ACCESS-REVIEW/access-review.csv"),
-        "no link to the copied file"
+        html.contains(
+            "href=\"../../evidence/files/EV-ACCESS-REVIEW-access-review.csv\" download=\"access-review.csv\""
+        ),
+        "no link to the copied file, saved under its own name:\n{html}"
     );
 }
 
@@ -90,7 +93,10 @@ fn evidence_list_links_every_record() {
     let site = Site::minimal();
     site.build(&[]).assert_ok();
     let html = site.page("evidence/index.html");
-    assert!(html.contains("EV-ACCESS-REVIEW.html"), "{html}");
+    assert!(
+        html.contains("href=\"../evidence/records/access-review.html#EV-ACCESS-REVIEW\""),
+        "{html}"
+    );
     assert!(html.contains("Quarterly access review"), "{html}");
 }
 
@@ -110,7 +116,7 @@ fn a_control_named_by_a_policy_is_covered_and_lists_it() {
     let ev = site.page("controls/iso27001/A.5.18.html");
     assert!(ev.contains("<span class=\"status covered\">covered</span>"));
     assert!(
-        ev.contains("evidence/EV-ACCESS-REVIEW.html"),
+        ev.contains("evidence/records/access-review.html#EV-ACCESS-REVIEW"),
         "evidence not listed on its control"
     );
 }
@@ -237,23 +243,141 @@ fn evidence_file_with_url_special_characters_is_linked_correctly() {
         ),
     );
     site.build(&[]).assert_ok();
-    let copied = format!("evidence/files/EV-REVIEW/{name}");
+    let copied = format!("evidence/files/EV-REVIEW-{name}");
     assert_eq!(std::fs::read(site.out().join(&copied)).unwrap(), ARTIFACT);
-    let html = site.page("evidence/EV-REVIEW.html");
+    let html = site.page("evidence/records/review.html");
+    // Saved under the file's own name, not the published one.
+    assert!(
+        html.contains("download=\"q3 review #1 (50%).csv\""),
+        "{html}"
+    );
     let hrefs: Vec<&str> = html
         .split("href=\"")
         .skip(1)
         .map(|s| &s[..s.find('"').unwrap()])
-        .filter(|h| h.contains("files/EV-REVIEW/"))
+        .filter(|h| h.contains("files/EV-REVIEW-"))
         .collect();
     assert!(!hrefs.is_empty(), "no link to the evidence file");
     for href in hrefs {
         let href = href.replace("&amp;", "&");
-        let target = common::resolve_link(std::path::Path::new("evidence/EV-REVIEW.html"), &href);
+        let target =
+            common::resolve_link(std::path::Path::new("evidence/records/review.html"), &href);
         assert_eq!(
             target.as_deref(),
             Some(std::path::Path::new(&copied)),
             "href {href:?} does not lead to the copied file"
         );
     }
+}
+
+/// A record in a list, written as `common::evidence` writes one, indented under `- `.
+fn list_record(id: &str, title: &str, file: &str) -> String {
+    let one = common::evidence(id, title, "internal", &["iso27001:A.5.18"], file);
+    let mut out = String::new();
+    for (i, line) in one.lines().enumerate() {
+        out.push_str(if i == 0 { "- " } else { "  " });
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// The `id`s of the record sections on a page, in page order.
+fn section_ids(html: &str) -> Vec<&str> {
+    html.split("<section class=\"record\" id=\"")
+        .skip(1)
+        .map(|s| &s[..s.find('"').unwrap()])
+        .collect()
+}
+
+#[test]
+fn the_records_of_one_evidence_file_share_one_page_in_file_order() {
+    let site = Site::minimal();
+    site.write("content/evidence/files/c.csv", "c\n");
+    site.write(
+        "content/evidence/quarterly-reviews.yaml",
+        format!(
+            "{}{}{}",
+            list_record("EV-C", "Third by id", "content/evidence/files/c.csv"),
+            list_record(
+                "EV-A",
+                "First by id",
+                "content/evidence/files/access-review.csv"
+            ),
+            "- id: EV-B\n  title: Second by id\n  owner: CISO\n  collected: 2026-10-01\n  valid_for: 1 year\n  classification: internal\n  url: https://example.com/b\n",
+        ),
+    );
+    site.build(&[])
+        .assert_ok()
+        .assert_stderr_has("copied 3 evidence files");
+    let html = site.page("evidence/records/quarterly-reviews.html");
+    assert_eq!(section_ids(&html), ["EV-C", "EV-A", "EV-B"], "file order");
+    assert!(html.contains("<title>Quarterly reviews · "), "{html}");
+    for id in ["EV-C", "EV-A", "EV-B"] {
+        assert!(
+            html.contains(&format!("<a href=\"#{id}\">")),
+            "no list entry for {id}"
+        );
+    }
+    assert!(html.contains("href=\"https://example.com/b\""), "{html}");
+    // A file with one record: the record's title, no list of records.
+    let one = site.page("evidence/records/access-review.html");
+    assert!(one.contains("<title>Quarterly access review · "), "{one}");
+    assert!(!one.contains("<nav class=\"records\""), "{one}");
+    // One page per file, not per record; artifacts in one flat folder.
+    let mut written: Vec<String> = common::files_under(&site.out().join("evidence"))
+        .into_iter()
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .collect();
+    written.sort();
+    assert_eq!(
+        written,
+        [
+            "files/EV-A-access-review.csv",
+            "files/EV-ACCESS-REVIEW-access-review.csv",
+            "files/EV-C-c.csv",
+            "index.html",
+            "records/access-review.html",
+            "records/quarterly-reviews.html",
+        ]
+    );
+    let index = site.page("evidence/index.html");
+    for id in ["EV-A", "EV-B", "EV-C"] {
+        assert!(
+            index.contains(&format!(
+                "href=\"../evidence/records/quarterly-reviews.html#{id}\""
+            )),
+            "library does not link {id} to its section"
+        );
+    }
+}
+
+#[test]
+fn an_evidence_file_name_with_url_special_characters_is_linked_correctly() {
+    let site = Site::minimal();
+    site.write(
+        "content/evidence/q3 reviews #2 (50%).yaml",
+        common::evidence(
+            "EV-Q3",
+            "Q3",
+            "internal",
+            &["iso27001:A.5.18"],
+            "content/evidence/files/access-review.csv",
+        ),
+    );
+    site.build(&[]).assert_ok();
+    let page = "evidence/records/q3 reviews #2 (50%).html";
+    assert!(section_ids(&site.page(page)) == ["EV-Q3"]);
+    let index = site.page("evidence/index.html");
+    let href = index
+        .split("href=\"")
+        .skip(1)
+        .map(|s| &s[..s.find('"').unwrap()])
+        .find(|h| h.ends_with("#EV-Q3"))
+        .expect("the library links the record");
+    assert_eq!(
+        common::resolve_link(std::path::Path::new("evidence/index.html"), href).as_deref(),
+        Some(std::path::Path::new(page)),
+        "href {href:?} does not lead to the page"
+    );
 }

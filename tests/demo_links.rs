@@ -1,5 +1,6 @@
-//! G. The repository's own demo portal: every relative link resolves to a file, nothing is linked
-//! by absolute path or fetched from the network, and every page can be reached from the home page.
+//! G. The repository's own demo portal: every relative link resolves to a file and every `#fragment`
+//! to an `id` in its page, nothing is linked by absolute path or fetched from the network, and every
+//! page can be reached from the home page.
 //!
 //! HTML is read with a small attribute scanner (no HTML parser dependency): enough for the pages
 //! crosswalk writes, which are well formed.
@@ -223,27 +224,77 @@ fn scanner_reads_quoted_unquoted_and_entity_encoded_attributes() {
     );
 }
 
+/// The `id` attributes of every page, by page.
+fn ids_by_page(out: &Path) -> BTreeMap<PathBuf, BTreeSet<String>> {
+    html_pages(out)
+        .into_iter()
+        .map(|page| {
+            let html = std::fs::read_to_string(out.join(&page)).unwrap();
+            let ids = scan_tags(&html)
+                .into_iter()
+                .flat_map(|t| t.attrs)
+                .filter(|(a, _)| a == "id")
+                .map(|(_, v)| v)
+                .collect();
+            (page, ids)
+        })
+        .collect()
+}
+
 #[test]
 fn every_relative_link_in_the_demo_resolves_to_a_file() {
     let out = demo();
+    let ids = ids_by_page(out);
     let mut broken = BTreeSet::new();
-    let mut checked = 0;
+    let (mut checked, mut fragments) = (0, 0);
     for (page, _, v) in all_links(out) {
-        if v.is_empty() || v.starts_with('#') || is_external(&v) || v.starts_with('/') {
+        if v.is_empty() || is_external(&v) || v.starts_with('/') {
             continue;
         }
-        checked += 1;
-        let ok = common::resolve_link(&page, &v).is_some_and(|t| {
-            let full = out.join(&t);
-            full.is_file() || (full.is_dir() && full.join("index.html").is_file())
-        });
-        if !ok {
+        let (path, fragment) = match v.split_once('#') {
+            Some((p, f)) => (p, Some(f)),
+            None => (v.as_str(), None),
+        };
+        // The page the link leads to: this one for `#id`, else the file it names.
+        let target = if path.is_empty() {
+            Some(page.clone())
+        } else {
+            checked += 1;
+            common::resolve_link(&page, &v).and_then(|t| {
+                let full = out.join(&t);
+                if full.is_file() {
+                    Some(t)
+                } else if full.is_dir() && full.join("index.html").is_file() {
+                    Some(t.join("index.html"))
+                } else {
+                    None
+                }
+            })
+        };
+        let Some(target) = target else {
             broken.insert(format!("{}: {v}", page.display()));
+            continue;
+        };
+        if let Some(f) = fragment.filter(|f| !f.is_empty()) {
+            fragments += 1;
+            let id = common::percent_decode(f);
+            if !ids.get(&target).is_some_and(|ids| ids.contains(&id)) {
+                broken.insert(format!(
+                    "{}: {v} (no id {id:?} in {})",
+                    page.display(),
+                    target.display()
+                ));
+            }
         }
     }
     assert!(
         checked > 1000,
         "only {checked} links checked: is the demo built?"
+    );
+    // Every link to an evidence record names its section.
+    assert!(
+        fragments > 100,
+        "only {fragments} #fragments checked: is the demo built?"
     );
     assert!(
         broken.is_empty(),

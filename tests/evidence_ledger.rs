@@ -275,13 +275,23 @@ fn sealing_a_signed_ledger_without_the_key_is_refused() {
     assert_eq!(fs::read(ledger(&s)).unwrap(), before);
 }
 
+/// The section of an evidence file's page that holds record `id`.
+fn section<'a>(page: &'a str, id: &str) -> &'a str {
+    let start = page
+        .find(&format!("<section class=\"record\" id=\"{id}\">"))
+        .unwrap_or_else(|| panic!("no section for {id}:\n{page}"));
+    let end = page[start..].find("</section>").unwrap();
+    &page[start..start + end]
+}
+
 #[test]
 fn evidence_pages_show_sealed_status_and_the_public_key() {
     let s = sealed_site();
     let out = s.root.join("public");
     assert!(run(&s.root, &["build"]).status.success());
-    let page = fs::read_to_string(out.join("evidence/EV-A.html")).unwrap();
-    assert!(page.contains("sealed</span> 20"), "{page}");
+    let page = fs::read_to_string(out.join("evidence/records/records.html")).unwrap();
+    let a = section(&page, "EV-A");
+    assert!(a.contains("sealed</span> 20"), "{a}");
     assert!(out.join("evidence/ledger-public-key.pem").exists());
     fs::write(s.root.join("content/evidence/files/a.csv"), "changed\n").unwrap();
     let o = run(&s.root, &["check"]);
@@ -344,8 +354,8 @@ fn unchanged_evidence_is_not_hashed_again() {
     fs::write(&cache_path, cache.replace(&real, &planted)).unwrap();
     // --force: no input changed, so a plain build would do nothing at all.
     assert!(run(&s.root, &["build", "--force"]).status.success());
-    let page = fs::read_to_string(s.root.join("public/evidence/EV-A.html")).unwrap();
-    assert!(page.contains(&planted), "cache not used");
+    let page = fs::read_to_string(s.root.join("public/evidence/records/records.html")).unwrap();
+    assert!(section(&page, "EV-A").contains(&planted), "cache not used");
     // Once the file changes (size and mtime), it is hashed again.
     fs::write(
         s.root.join("content/evidence/files/a.csv"),
@@ -353,7 +363,7 @@ fn unchanged_evidence_is_not_hashed_again() {
     )
     .unwrap();
     assert!(run(&s.root, &["build"]).status.success());
-    let page = fs::read_to_string(s.root.join("public/evidence/EV-A.html")).unwrap();
+    let page = fs::read_to_string(s.root.join("public/evidence/records/records.html")).unwrap();
     assert!(!page.contains(&planted));
 }
 

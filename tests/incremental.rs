@@ -139,12 +139,24 @@ fn incremental_rebuilds_match_clean_builds_after_edits_renames_and_deletions() {
     )
     .unwrap();
     build(&root, &out);
-    assert!(!out.join("evidence/EV-OLD.html").exists());
+    let page = fs::read_to_string(out.join("evidence/records/ev.html")).unwrap();
+    assert!(page.contains("EV-REVIEW") && !page.contains("EV-OLD"));
     assert_eq!(
-        fs::read(out.join("evidence/files/EV-REVIEW/review.csv")).unwrap(),
+        fs::read(out.join("evidence/files/EV-REVIEW-review.csv")).unwrap(),
         b"a,b\n1,2\n"
     );
     assert_same_as_clean(&root, &out, dir.path(), "an artifact change and a deletion");
+
+    // Move the records to another file: the old file's page goes.
+    fs::rename(
+        root.join("content/evidence/ev.yaml"),
+        root.join("content/evidence/reviews.yaml"),
+    )
+    .unwrap();
+    build(&root, &out);
+    assert!(!out.join("evidence/records/ev.html").exists());
+    assert!(out.join("evidence/records/reviews.html").is_file());
+    assert_same_as_clean(&root, &out, dir.path(), "moving records to another file");
 
     // Delete every policy: their folder goes too.
     fs::remove_file(root.join("content/policies/access.md")).unwrap();

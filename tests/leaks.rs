@@ -25,7 +25,70 @@ const FIELDS: &[(&str, &str)] = &[
     ("evidence file name", "zebra12"),
     ("evidence file content", "ZEBRA13"),
     ("evidence url", "ZEBRA14"),
+    ("shared-file evidence id", "EV-ZEBRA15"),
+    ("shared-file evidence title", "ZEBRA16"),
+    ("shared-file evidence file name", "zebra17"),
 ];
+
+/// An evidence file whose records share one page: internal ones, and in the full site
+/// confidential ones before and between them.
+const SHARED: &str = "content/evidence/shared.yaml";
+
+fn shared_record(id: &str, title: &str, classification: &str, source: &str) -> String {
+    let control = if classification == "confidential" {
+        "iso27001:A.8.8"
+    } else {
+        "iso27001:A.5.15"
+    };
+    format!(
+        "- id: {id}\n  title: {title}\n  owner: CISO\n  collected: 2026-10-01\n  valid_for: 1 year\n  classification: {classification}\n  controls: [{control}]\n  {source}\n"
+    )
+}
+
+/// The shared file without its confidential records.
+fn shared_internal() -> String {
+    shared_record(
+        "EV-SHARED-1",
+        "Shared one",
+        "internal",
+        "url: https://example.com/1",
+    ) + &shared_record(
+        "EV-SHARED-2",
+        "Shared two",
+        "internal",
+        "url: https://example.com/2",
+    )
+}
+
+/// The shared file with them: one first, one between the internal records.
+fn shared_full() -> String {
+    let m = |field: &str| FIELDS.iter().find(|f| f.0 == field).unwrap().1;
+    let id = m("shared-file evidence id");
+    let title = m("shared-file evidence title");
+    let file = format!(
+        "file: content/evidence/files/{}.txt",
+        m("shared-file evidence file name")
+    );
+    shared_record(id, title, "confidential", &file)
+        + &shared_record(
+            "EV-SHARED-1",
+            "Shared one",
+            "internal",
+            "url: https://example.com/1",
+        )
+        + &shared_record(
+            &format!("{id}-B"),
+            title,
+            "confidential",
+            "url: https://example.com/b",
+        )
+        + &shared_record(
+            "EV-SHARED-2",
+            "Shared two",
+            "internal",
+            "url: https://example.com/2",
+        )
+}
 
 fn write(root: &Path, rel: &str, text: &str) {
     let p = root.join(rel);
@@ -55,12 +118,20 @@ fn site(root: &Path) {
         "content/evidence/open.yaml",
         "id: EV-OPEN\ntitle: Open record\nowner: CISO\ncollected: 2026-10-01\nvalid_for: 1 year\nclassification: internal\ncontrols: [iso27001:A.5.15]\nfile: content/evidence/files/open.txt\n",
     );
+    write(root, SHARED, &shared_internal());
 }
 
 /// The confidential items: every text field carries its own marker, and they name controls that
 /// nothing else names (A.8.8, A.8.24, CC7.1), so any count or percentage that saw them would change.
+/// Returns the files that hold nothing else; the confidential records in [`SHARED`] come on top.
 fn secrets(root: &Path) -> Vec<PathBuf> {
     let m = |field: &str| FIELDS.iter().find(|f| f.0 == field).unwrap().1;
+    write(root, SHARED, &shared_full());
+    let shared_file = format!(
+        "content/evidence/files/{}.txt",
+        m("shared-file evidence file name")
+    );
+    write(root, &shared_file, "shared secret\n");
     let policy = format!("content/policies/{}.md", m("policy file name"));
     write(
         root,
@@ -92,7 +163,12 @@ fn secrets(root: &Path) -> Vec<PathBuf> {
             m("evidence url"),
         ),
     );
-    vec![root.join(policy), root.join(file), root.join(records)]
+    vec![
+        root.join(policy),
+        root.join(file),
+        root.join(records),
+        root.join(shared_file),
+    ]
 }
 
 fn build(root: &Path, out: &Path, profile: &str) {
@@ -146,11 +222,13 @@ fn lower_profiles_are_byte_identical_to_a_site_without_the_confidential_items() 
         for (i, p) in hidden.iter().enumerate() {
             fs::rename(p, stash.join(i.to_string())).unwrap();
         }
+        write(&root, SHARED, &shared_internal());
         let without = dir.path().join(format!("without-{profile}"));
         build(&root, &without, profile);
         for (i, p) in hidden.iter().enumerate() {
             fs::rename(stash.join(i.to_string()), p).unwrap();
         }
+        write(&root, SHARED, &shared_full());
         let other = snapshot(&without);
         common::assert_same_files(
             &snap,

@@ -78,7 +78,7 @@ fn default_build_hides_confidential_content() {
     assert!(site.out().join("policies/POL-ACCESS.html").is_file());
     assert!(
         site.out()
-            .join("evidence/files/EV-ACCESS-REVIEW/access-review.csv")
+            .join("evidence/files/EV-ACCESS-REVIEW-access-review.csv")
             .is_file()
     );
     // Not even the number of records gives the hidden one away.
@@ -125,11 +125,11 @@ fn confidential_build_shows_confidential_content() {
     let page = std::fs::read_to_string(out.join(format!("policies/POL-{MARKER}.html")))
         .expect("confidential policy page");
     assert!(page.contains(&format!("Merger plan {MARKER}")));
-    let ev = std::fs::read_to_string(out.join(format!("evidence/EV-{MARKER}.html")))
+    let ev = std::fs::read_to_string(out.join("evidence/records/pentest.html"))
         .expect("confidential evidence page");
     assert!(ev.contains(&format!("Pentest {MARKER}")));
     let copied =
-        std::fs::read(out.join(format!("evidence/files/EV-{MARKER}/pentest-{MARKER}.txt")))
+        std::fs::read(out.join(format!("evidence/files/EV-{MARKER}-pentest-{MARKER}.txt")))
             .expect("copied file");
     assert_eq!(copied, format!("finding {MARKER}\n").into_bytes());
     // It also counts: A.5.31 is covered only by the confidential policy.
