@@ -82,10 +82,12 @@ pub fn load(
     let evidence_dir = root.join("content").join("evidence");
     let evidence_files = walk(&evidence_dir, 1, &["yaml", "yml"], &mut diags, root);
 
+    let paths = RealPaths::new(root, &canonical_root);
     let doc_results: Vec<Result<Document, Diagnostic>> = doc_files
         .par_iter()
         .map(|(kind, rel)| {
-            read_site_file(root, &canonical_root, rel)
+            paths
+                .read(rel)
                 .and_then(|text| parse_document(*kind, rel, &text))
         })
         .collect();
@@ -100,7 +102,9 @@ pub fn load(
     let ev_results: Vec<Result<Vec<Evidence>, Diagnostic>> = evidence_files
         .par_iter()
         .map(|rel| {
-            read_site_file(root, &canonical_root, rel).and_then(|text| parse_evidence(rel, &text))
+            paths
+                .read(rel)
+                .and_then(|text| parse_evidence(rel, &text))
         })
         .collect();
     for r in ev_results {
@@ -113,7 +117,7 @@ pub fn load(
     let art_results: Vec<Result<Option<Artifact>, Diagnostic>> = loaded
         .evidence
         .par_iter()
-        .map(|ev| locate_artifact(&canonical_root, ev, cache))
+        .map(|ev| locate_artifact(&paths, ev, cache))
         .collect();
     for r in art_results {
         match r {
@@ -193,45 +197,111 @@ fn walk(
     out
 }
 
-/// Reads a site file as UTF-8, refusing one whose real location (symlinks followed) is outside
-/// the site, and one too large to be a real document.
+/// Real locations of site files (symlinks followed), for the checks that keep every read inside
+/// the site. A file's folder is resolved once and remembered, and the file itself needs one
+/// `lstat`; a file that is itself a symlink is resolved in full. One `RealPaths` serves one load.
+pub struct RealPaths {
+    root: PathBuf,
+    canonical_root: PathBuf,
+    dirs: std::sync::Mutex<std::collections::HashMap<PathBuf, Option<PathBuf>>>,
+}
+
+impl RealPaths {
+    pub fn new(root: &Path, canonical_root: &Path) -> RealPaths {
+        RealPaths {
+            root: root.to_path_buf(),
+            canonical_root: canonical_root.to_path_buf(),
+            dirs: Default::default(),
+        }
+    }
+
+    /// The real path of `rel` (relative to the site root) and its metadata.
+    pub fn resolve(&self, rel: &Path) -> std::io::Result<(PathBuf, std::fs::Metadata)> {
+        let joined = self.root.join(rel);
+        let full = || {
+            let real = joined.canonicalize()?;
+            let meta = std::fs::metadata(&real)?;
+            Ok((real, meta))
+        };
+        let meta = std::fs::symlink_metadata(&joined)?;
+        let (Some(parent), Some(name)) = (joined.parent(), joined.file_name()) else {
+            return full();
+        };
+        if meta.file_type().is_symlink() || name == ".." || name == "." {
+            return full();
+        }
+        let known = self
+            .dirs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(parent)
+            .cloned();
+        let dir = match known {
+            Some(d) => d,
+            None => {
+                let d = parent.canonicalize().ok();
+                self.dirs
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(parent.to_path_buf(), d.clone());
+                d
+            }
+        };
+        match dir {
+            Some(d) => Ok((d.join(name), meta)),
+            None => full(),
+        }
+    }
+
+    /// Reads a site file as UTF-8, refusing one whose real location is outside the site, and
+    /// one too large to be a real document.
+    pub fn read(&self, rel: &Path) -> Result<String, Diagnostic> {
+        let cannot = |e: std::io::Error| Diagnostic::error(rel, format!("cannot read: {e}"));
+        let (real, meta) = self.resolve(rel).map_err(cannot)?;
+        if !real.starts_with(&self.canonical_root) {
+            return Err(Diagnostic::error(
+                rel,
+                format!(
+                    "resolves to {}, outside the site: refusing to read it",
+                    real.display()
+                ),
+            ));
+        }
+        let len = meta.len();
+        if len > MAX_DOCUMENT_BYTES {
+            return Err(Diagnostic::error(
+                rel,
+                format!(
+                    "file is {len} bytes, over the limit of {MAX_DOCUMENT_BYTES} bytes for a document or record"
+                ),
+            ));
+        }
+        let file = std::fs::File::open(&real).map_err(cannot)?;
+        let mut bytes = Vec::with_capacity(len as usize);
+        file.take(MAX_DOCUMENT_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(cannot)?;
+        if bytes.len() as u64 > MAX_DOCUMENT_BYTES {
+            return Err(Diagnostic::error(
+                rel,
+                format!(
+                    "file is over the limit of {MAX_DOCUMENT_BYTES} bytes for a document or record"
+                ),
+            ));
+        }
+        decode_utf8(&bytes, rel)
+    }
+}
+
+/// Reads one site file as UTF-8 (see `RealPaths::read`).
 pub fn read_site_file(
     root: &Path,
     canonical_root: &Path,
     rel: &Path,
 ) -> Result<String, Diagnostic> {
-    let abs = root.join(rel);
-    let real = abs
-        .canonicalize()
-        .map_err(|e| Diagnostic::error(rel, format!("cannot read: {e}")))?;
-    if !real.starts_with(canonical_root) {
-        return Err(Diagnostic::error(
-            rel,
-            format!(
-                "resolves to {}, outside the site: refusing to read it",
-                real.display()
-            ),
-        ));
-    }
-    let file = std::fs::File::open(&real)
-        .map_err(|e| Diagnostic::error(rel, format!("cannot read: {e}")))?;
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    if len > MAX_DOCUMENT_BYTES {
-        return Err(Diagnostic::error(
-            rel,
-            format!(
-                "file is {len} bytes, over the limit of {MAX_DOCUMENT_BYTES} bytes for a document or record"
-            ),
-        ));
-    }
-    let mut bytes = Vec::with_capacity(len as usize);
-    file.take(MAX_DOCUMENT_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Diagnostic::error(rel, format!("cannot read: {e}")))?;
-    decode_utf8(&bytes, rel)
+    RealPaths::new(root, canonical_root).read(rel)
 }
 
-/// UTF-8 text, or an error positioned at the first invalid byte. A leading BOM is dropped.
 pub fn decode_utf8(bytes: &[u8], path: &Path) -> Result<String, Diagnostic> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
@@ -494,7 +564,7 @@ fn record_at(text: &str, id: &str, from: usize) -> Option<(Pos, usize)> {
 /// Resolves an evidence record's `file:`: it must exist, be a regular file and lie inside the
 /// site once symlinks are followed. The file is hashed as a stream, never read whole.
 fn locate_artifact(
-    canonical_root: &Path,
+    paths: &RealPaths,
     ev: &Evidence,
     cache: Option<&HashCache>,
 ) -> Result<Option<Artifact>, Diagnostic> {
@@ -511,8 +581,8 @@ fn locate_artifact(
             ev.meta.id
         )));
     }
-    let joined = canonical_root.join(given);
-    let real = match joined.canonicalize() {
+    let canonical_root = paths.canonical_root.as_path();
+    let (real, meta) = match paths.resolve(given) {
         Ok(r) => r,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(
@@ -535,7 +605,7 @@ fn locate_artifact(
             real.display()
         )));
     }
-    if !real.is_file() {
+    if !meta.is_file() {
         return Err(err(format!(
             "evidence `{}`: {file} is not a regular file",
             ev.meta.id
@@ -547,7 +617,6 @@ fn locate_artifact(
             ev.meta.id
         ))
     };
-    let meta = std::fs::metadata(&real).map_err(cannot)?;
     let rel = real
         .strip_prefix(canonical_root)
         .unwrap_or(&real)
@@ -682,18 +751,23 @@ fn load_ledger(
 
 /// SHA-256 (lowercase hex) and size of a file, read in 64 KiB chunks.
 pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
+    thread_local! {
+        static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; 64 * 1024]);
+    }
     let mut f = std::fs::File::open(path)?;
     let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
     let mut size = 0u64;
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
+    BUF.with_borrow_mut(|buf| {
+        loop {
+            let n = f.read(buf)?;
+            if n == 0 {
+                break;
+            }
+            size += n as u64;
+            hasher.update(&buf[..n]);
         }
-        size += n as u64;
-        hasher.update(&buf[..n]);
-    }
+        Ok::<(), std::io::Error>(())
+    })?;
     Ok((hex(&hasher.finalize()), size))
 }
 
