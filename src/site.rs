@@ -16,7 +16,7 @@ use crate::view;
 use crate::write::{self, Writer};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -264,8 +264,8 @@ impl Site {
         let theme = Theme::load(&self.root, &self.config.theme).map_err(fail)?;
         timings.push(("theme", t.elapsed()));
         let t = Instant::now();
-        let pages = view::pages(&model, &coverage, &pairs);
-        timings.push(("view", t.elapsed()));
+        let plan = view::Plan::new(&model, &coverage, &pairs);
+        timings.push(("plan", t.elapsed()));
 
         // Render and write each page as it is made. Pages whose inputs are what the last build
         // rendered, and whose file is still there, are neither rendered nor written.
@@ -289,19 +289,16 @@ impl Site {
             .filter(|_| !opts.force)
             .map(|m| m.inputs.clone())
             .unwrap_or_default();
-        let sources: HashMap<String, &ResolvedDocument> = model
-            .documents
-            .iter()
-            .map(|d| (view::doc_url(d), d))
-            .collect();
         let old_docs = stamp
             .map(|s| read_docs(&stamp_path, s.taken_at))
             .unwrap_or_default();
         type Rendered = (String, String, Option<(String, DocStamp)>);
-        let rendered: Vec<Rendered> = pages
-            .par_iter()
-            .map(|p| {
-                let src = sources.get(&p.path).copied();
+        let rendered: Vec<Rendered> = (0..plan.len())
+            .into_par_iter()
+            .map(|i| {
+                let p = plan.page(i);
+                let p = p.as_ref();
+                let src = plan.document(i);
                 let view_hash = render::page_view_hash(&theme, &site_json, p);
                 let input = render::input_with_body(&view_hash, src.map(|d| d.doc.body.as_str()));
                 let rel = src.map(|d| crate::diagnostic::display_path(&d.doc.path));
@@ -339,7 +336,7 @@ impl Site {
             })
             .collect::<Result<_, Diagnostic>>()
             .map_err(fail)?;
-        timings.push(("render", t.elapsed()));
+        timings.push(("pages", t.elapsed()));
 
         progress.stage("writing");
         let t = Instant::now();
@@ -390,8 +387,8 @@ impl Site {
             .filter_map(|e| e.artifact.as_ref().map(|a| a.rel.clone()))
             .filter(|r| !r.starts_with("content/"))
             .collect();
-        let page_count = pages.len();
-        drop(pages);
+        let page_count = plan.len();
+        drop(plan);
         let files_copied = places.len();
         let mut inputs = BTreeMap::new();
         let mut docs = BTreeMap::new();

@@ -10,6 +10,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// One page to render: where it goes, which template, and its view.
+#[derive(Clone)]
 pub struct PageSpec {
     pub path: String,
     pub template: &'static str,
@@ -218,52 +219,109 @@ struct Via {
     via: Vec<ControlLink>,
 }
 
-/// Every page of the portal.
-pub fn pages(model: &Model, cov: &Coverage, pairs: &[Pair]) -> Vec<PageSpec> {
-    use rayon::prelude::*;
-    // Evidence rows (frameworks and audits each record serves) feed three kinds of page: made once.
-    let rows: Vec<EvidenceRow> = model
-        .evidence
-        .par_iter()
-        .map(|e| evidence_row(model, cov, e))
-        .collect();
-    let mut out = vec![home(model, cov, &rows), frameworks_index(model, cov)];
-    // The per-item pages are many and independent: built in parallel, kept in a stable order.
-    let keys: Vec<ControlKey> = (0..model.frameworks.len())
-        .flat_map(|fw| {
-            (0..model.frameworks[fw].catalog.controls.len()).map(move |ctl| ControlKey { fw, ctl })
+/// Every page of the portal, listed cheaply: `Plan::page` builds one page's view on demand, so
+/// a build renders and writes each page as it is made and never holds every view at once.
+pub struct Plan<'a> {
+    model: &'a Model,
+    cov: &'a Coverage,
+    pairs: &'a [Pair],
+    /// Evidence rows (frameworks and audits each record serves) feed several kinds of page:
+    /// made once.
+    rows: Vec<EvidenceRow>,
+    /// Each evidence file's records, in file order.
+    evidence_files: Vec<Vec<usize>>,
+    pages: Vec<Planned>,
+}
+
+enum Planned {
+    /// Few pages, made with the plan (the home page, indexes, ISMS records).
+    Ready(PageSpec),
+    Framework(usize),
+    Control(ControlKey),
+    Document(usize),
+    EvidenceFile(usize),
+    Pair(usize),
+}
+
+impl<'a> Plan<'a> {
+    pub fn new(model: &'a Model, cov: &'a Coverage, pairs: &'a [Pair]) -> Plan<'a> {
+        use rayon::prelude::*;
+        let rows: Vec<EvidenceRow> = model
+            .evidence
+            .par_iter()
+            .map(|e| evidence_row(model, cov, e))
+            .collect();
+        let mut files: BTreeMap<&std::path::Path, Vec<usize>> = BTreeMap::new();
+        for (i, e) in model.evidence.iter().enumerate() {
+            files.entry(e.ev.path.as_path()).or_default().push(i);
+        }
+        let mut evidence_files: Vec<Vec<usize>> = files.into_values().collect();
+        for records in &mut evidence_files {
+            records.sort_by_key(|&i| model.evidence[i].order);
+        }
+        let mut pages = vec![
+            Planned::Ready(home(model, cov, &rows)),
+            Planned::Ready(frameworks_index(model, cov)),
+        ];
+        pages.extend((0..model.frameworks.len()).map(Planned::Framework));
+        for fw in 0..model.frameworks.len() {
+            pages.extend(
+                (0..model.frameworks[fw].catalog.controls.len())
+                    .map(|ctl| Planned::Control(ControlKey { fw, ctl })),
+            );
+        }
+        pages.push(Planned::Ready(documents_index(model)));
+        pages.extend((0..model.documents.len()).map(Planned::Document));
+        pages.push(Planned::Ready(evidence_index(model, &rows)));
+        pages.extend((0..evidence_files.len()).map(Planned::EvidenceFile));
+        pages.extend(
+            crate::records_view::pages(model, cov)
+                .into_iter()
+                .map(Planned::Ready),
+        );
+        pages.push(Planned::Ready(overlap_index(model, pairs)));
+        pages.extend((0..pairs.len()).map(Planned::Pair));
+        Plan {
+            model,
+            cov,
+            pairs,
+            rows,
+            evidence_files,
+            pages,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.pages.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pages.is_empty()
+    }
+
+    /// The document page `i` shows, if it is one.
+    pub fn document(&self, i: usize) -> Option<&'a ResolvedDocument> {
+        match self.pages[i] {
+            Planned::Document(d) => Some(&self.model.documents[d]),
+            _ => None,
+        }
+    }
+
+    /// Page `i`, with its view.
+    pub fn page(&self, i: usize) -> std::borrow::Cow<'_, PageSpec> {
+        use std::borrow::Cow;
+        let (model, cov) = (self.model, self.cov);
+        Cow::Owned(match &self.pages[i] {
+            Planned::Ready(p) => return Cow::Borrowed(p),
+            Planned::Framework(fi) => framework_page(model, cov, self.pairs, *fi),
+            Planned::Control(k) => control_page(model, cov, *k),
+            Planned::Document(d) => document_page(model, cov, &model.documents[*d]),
+            Planned::EvidenceFile(f) => {
+                evidence_file_page(model, &self.rows, &self.evidence_files[*f])
+            }
+            Planned::Pair(p) => pair_page(model, cov, &self.pairs[*p]),
         })
-        .collect();
-    out.extend(
-        (0..model.frameworks.len())
-            .into_par_iter()
-            .map(|fi| framework_page(model, cov, pairs, fi))
-            .collect::<Vec<_>>(),
-    );
-    out.extend(
-        keys.par_iter()
-            .map(|&k| control_page(model, cov, k))
-            .collect::<Vec<_>>(),
-    );
-    out.push(documents_index(model));
-    out.extend(
-        model
-            .documents
-            .par_iter()
-            .map(|d| document_page(model, cov, d))
-            .collect::<Vec<_>>(),
-    );
-    out.push(evidence_index(model, &rows));
-    out.extend(evidence_file_pages(model, &rows));
-    out.extend(crate::records_view::pages(model, cov));
-    out.push(overlap_index(model, pairs));
-    out.extend(
-        pairs
-            .par_iter()
-            .map(|p| pair_page(model, cov, p))
-            .collect::<Vec<_>>(),
-    );
-    out
+    }
 }
 
 fn spec(
@@ -919,22 +977,6 @@ fn evidence_index(model: &Model, rows: &[EvidenceRow]) -> PageSpec {
 /// One page per evidence file: every record of it the build shows, in the order the file gives
 /// them, each in its own section (`#<id>`). Built from the records' rows; nothing about a record
 /// the profile hides is in the model, so nothing of it (not even a count) can reach the page.
-fn evidence_file_pages(model: &Model, rows: &[EvidenceRow]) -> Vec<PageSpec> {
-    use rayon::prelude::*;
-    let mut files: BTreeMap<&std::path::Path, Vec<usize>> = BTreeMap::new();
-    for (i, e) in model.evidence.iter().enumerate() {
-        files.entry(e.ev.path.as_path()).or_default().push(i);
-    }
-    let mut files: Vec<Vec<usize>> = files.into_values().collect();
-    for records in &mut files {
-        records.sort_by_key(|&i| model.evidence[i].order);
-    }
-    files
-        .par_iter()
-        .map(|records| evidence_file_page(model, rows, records))
-        .collect()
-}
-
 /// "access-reviews" -> "Access reviews".
 fn humanise(stem: &str) -> String {
     let spaced = stem.replace(['-', '_'], " ");
