@@ -101,11 +101,7 @@ pub fn load(
 
     let ev_results: Vec<Result<Vec<Evidence>, Diagnostic>> = evidence_files
         .par_iter()
-        .map(|rel| {
-            paths
-                .read(rel)
-                .and_then(|text| parse_evidence(rel, &text))
-        })
+        .map(|rel| paths.read(rel).and_then(|text| parse_evidence(rel, &text)))
         .collect();
     for r in ev_results {
         match r {
