@@ -70,14 +70,33 @@ pub struct Inventory(pub Vec<FileState>);
 impl Inventory {
     /// One line per file: `size mtime path`. `None` if a path holds a line break.
     pub fn to_text(&self) -> Option<String> {
+        use std::fmt::Write;
         let mut text = String::with_capacity(self.0.len() * 64);
         for (path, size, mtime) in &self.0 {
-            if path.contains('\n') {
+            if path.contains(['\n', '\r']) {
                 return None;
             }
-            text.push_str(&format!("{size} {mtime} {path}\n"));
+            let _ = writeln!(text, "{size} {mtime} {path}");
         }
         Some(text)
+    }
+
+    /// A hash of every entry, to tell at a glance whether two inventories are equal.
+    pub fn hash(&self) -> String {
+        use std::hash::Hasher;
+        let mut h = std::hash::DefaultHasher::new();
+        for (path, size, mtime) in &self.0 {
+            h.write(path.as_bytes());
+            h.write_u8(0);
+            h.write_u64(*size);
+            h.write_i128(*mtime);
+        }
+        format!("{:016x}-{}", h.finish(), self.0.len())
+    }
+
+    /// The newest modification time listed.
+    pub fn newest(&self) -> i128 {
+        self.0.iter().map(|f| f.2).max().unwrap_or(i128::MIN)
     }
 
     pub fn from_text(text: &str) -> Option<Inventory> {

@@ -191,12 +191,19 @@ impl Site {
         let taken_at = crate::cache::now_nanos();
         let inventory = keep_stamp
             .then(|| self.inventory(stamp.as_ref().map(|s| s.also.as_slice()).unwrap_or(&[])));
+        let inventory_hash = inventory.as_ref().map(Inventory::hash).unwrap_or_default();
         timings.push(("inventory", t.elapsed()));
         if let (false, Some(st), Some(now)) = (opts.force, &stamp, &inventory)
             && dest.join(write::MARKER).exists()
             && manifest_identity(&dest) == st.manifest
         {
-            match st.inventory.changes(now, st.taken_at) {
+            let changes = if inventory_hash == st.inventory_hash && now.newest() < st.taken_at {
+                Changes::None
+            } else {
+                read_inventory(&stamp_path, st.taken_at)
+                    .map_or(Changes::Other, |old| old.changes(now, st.taken_at))
+            };
+            match changes {
                 Changes::None => {
                     timings.push(("total", started.elapsed()));
                     return Ok(BuildReport {
@@ -212,19 +219,17 @@ impl Site {
                 }
                 Changes::Modified(changed) => {
                     let t = Instant::now();
-                    let mut next = st.clone();
-                    next.docs = read_docs(&stamp_path, st.taken_at);
-                    if let Some((written, spans)) = self.splice_bodies(&dest, &next, &changed) {
+                    let docs = read_docs(&stamp_path, st, Some(&changed));
+                    if let Some((written, spans)) = self.splice_bodies(&dest, &docs, &changed)
+                        && let Some(now_text) = now.to_text()
+                    {
                         timings.push(("splice", t.elapsed()));
-                        for (rel, span) in spans {
-                            if let Some(d) = next.docs.get_mut(&rel) {
-                                d.span = span;
-                            }
-                        }
+                        let mut next = st.clone();
+                        next.moved.extend(spans);
                         next.taken_at = taken_at;
-                        next.inventory = now.clone();
+                        next.inventory_hash = inventory_hash;
                         next.manifest = manifest_identity(&dest);
-                        let _ = write_stamp(&stamp_path, &next);
+                        let _ = write_stamp(&stamp_path, &next, &now_text, None);
                         timings.push(("total", started.elapsed()));
                         progress.finish();
                         return Ok(BuildReport {
@@ -290,7 +295,7 @@ impl Site {
             .map(|m| m.inputs.clone())
             .unwrap_or_default();
         let old_docs = stamp
-            .map(|s| read_docs(&stamp_path, s.taken_at))
+            .map(|s| read_docs(&stamp_path, &s, None))
             .unwrap_or_default();
         type Rendered = (String, String, Option<(String, DocStamp)>);
         let rendered: Vec<Rendered> = (0..plan.len())
@@ -302,7 +307,12 @@ impl Site {
                 let view_hash = render::page_view_hash(&theme, &site_json, p);
                 let input = render::input_with_body(&view_hash, src.map(|d| d.doc.body.as_str()));
                 let rel = src.map(|d| crate::diagnostic::display_path(&d.doc.path));
-                if previous.get(&p.path) == Some(&input) && writer.keep(&p.path) {
+                // A document page is kept only if the stamp knows where its body is, unless the
+                // stamp lost its document list (then every document page is rendered once more).
+                let splice_ready = src.is_none()
+                    || !old_docs.is_empty()
+                    || rel.as_ref().is_some_and(|r| old_docs.contains_key(r));
+                if splice_ready && previous.get(&p.path) == Some(&input) && writer.keep(&p.path) {
                     // The page is as the last build left it, and so is its body's place.
                     let doc = rel.zip(src).and_then(|(rel, d)| {
                         let old = old_docs.get(&rel).filter(|o| o.page == p.path)?;
@@ -401,21 +411,23 @@ impl Site {
         let stats = writer.finish(Some(inputs), Vec::new()).map_err(fail)?;
         // The stamp covers every input, published or not, so it is never written into the
         // output; it goes into the site's cache folder, and only if the user made one.
-        if let Some(inventory) = inventory {
-            let inventory = inventory.with(&self.root, &also);
+        if let Some(inventory) = inventory.map(|i| i.with(&self.root, &also))
+            && let Some(text) = inventory.to_text()
+        {
             let st = Stamp {
                 key,
                 taken_at,
-                inventory,
+                inventory_hash: inventory.hash(),
                 also,
                 manifest: manifest_identity(&dest),
                 files: stats.written + stats.unchanged,
                 pages: page_count,
                 copied: files_copied,
                 warnings: diagnostics.warning_count(),
-                docs,
+                docs_taken_at: taken_at,
+                moved: BTreeMap::new(),
             };
-            let _ = write_stamp(&stamp_path, &st);
+            let _ = write_stamp(&stamp_path, &st, &text, Some(&docs));
         }
         timings.push(("write", t.elapsed()));
         timings.push(("total", started.elapsed()));
@@ -451,15 +463,13 @@ impl Site {
     fn splice_bodies(
         &self,
         dest: &Path,
-        st: &Stamp,
+        docs: &BTreeMap<String, DocStamp>,
         changed: &[String],
     ) -> Option<(usize, Vec<(String, BodySpan)>)> {
-        let writer = Writer::patch(dest)?;
         let canonical_root = self.root.canonicalize().ok()?;
-        let mut patched = Vec::new();
-        let mut inputs = Vec::new();
+        let mut by_page = BTreeMap::new();
         for rel in changed {
-            let recorded = st.docs.get(rel)?;
+            let recorded = docs.get(rel)?;
             let kind = DocKind::ALL.into_iter().find(|k| {
                 rel.strip_prefix("content/")
                     .and_then(|r| r.strip_prefix(k.folder()))
@@ -471,32 +481,29 @@ impl Site {
             if doc_fm_hash(&doc) != recorded.fm {
                 return None;
             }
-            let page = std::fs::read(dest.join(&recorded.page)).ok()?;
-            if writer.previous()?.files.get(&recorded.page) != Some(&write::content_hash(&page)) {
-                return None;
-            }
-            let body = render::markdown(
-                render::without_title(&doc.body, &doc.meta.title),
-                self.config.html,
-            );
-            let (bytes, span) = render::splice_body(&page, recorded.span, &body)?;
-            inputs.push((
-                recorded.page.clone(),
-                render::input_with_body(&recorded.view, Some(&doc.body)),
-            ));
-            patched.push((rel.clone(), recorded.page.clone(), bytes, span));
+            by_page.insert(recorded.page.clone(), (rel.clone(), recorded, doc));
         }
-        for (_, page, bytes, _) in &patched {
-            writer.put(page, bytes).ok()?;
-        }
-        let stats = writer.finish(None, inputs).ok()?;
-        Some((
-            stats.written,
-            patched
-                .into_iter()
-                .map(|(rel, _, _, span)| (rel, span))
-                .collect(),
-        ))
+        let spans = std::sync::Mutex::new(Vec::new());
+        let pages: Vec<String> = by_page.keys().cloned().collect();
+        let written = write::patch_pages(
+            dest,
+            |page, now| {
+                let (rel, recorded, doc) = by_page.get(page)?;
+                let body = render::markdown(
+                    render::without_title(&doc.body, &doc.meta.title),
+                    self.config.html,
+                );
+                let (bytes, span) = render::splice_body(now, recorded.span, &body)?;
+                spans.lock().ok()?.push((rel.clone(), span));
+                Some(write::PagePatch {
+                    path: page.to_string(),
+                    bytes,
+                    input: render::input_with_body(&recorded.view, Some(&doc.body)),
+                })
+            },
+            &pages,
+        )?;
+        Some((written, spans.into_inner().ok()?))
     }
 }
 
@@ -509,9 +516,9 @@ struct Stamp {
     /// Version, built-in data, date, profile and output folder: any change means a full build.
     key: String,
     taken_at: i128,
-    /// Kept as text in a file of its own (`files_path`): it is long, and text reads fastest.
-    #[serde(skip)]
-    inventory: Inventory,
+    /// Hash of the inventory (`Inventory::hash`), which is kept as text in a file of its own
+    /// (`files_path`) and read only when this hash says something changed.
+    inventory_hash: String,
     /// Published evidence files outside content/, which the inventory includes.
     also: Vec<String>,
     manifest: String,
@@ -519,40 +526,101 @@ struct Stamp {
     pages: usize,
     copied: usize,
     warnings: usize,
-    /// Keyed by the document's path in the site. Kept in a file of its own (`docs_path`),
-    /// read only when a build needs it.
-    #[serde(skip)]
-    docs: BTreeMap<String, DocStamp>,
+    /// The document list (`docs_path`, keyed by the document's path in the site) was written by
+    /// the build taken at this time; bodies spliced since then moved to `moved`.
+    docs_taken_at: i128,
+    moved: BTreeMap<String, BodySpan>,
 }
 
 fn files_path(stamp: &Path) -> PathBuf {
     stamp.with_extension("files")
 }
 
-/// The stamp at `path` with its inventory, if both are there and belong together.
+/// The stamp at `path`, without its inventory.
 fn read_stamp(path: &Path) -> Option<Stamp> {
-    let mut st: Stamp = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+}
+
+/// The inventory written with the stamp taken at `taken_at`.
+fn read_inventory(path: &Path, taken_at: i128) -> Option<Inventory> {
     let text = std::fs::read_to_string(files_path(path)).ok()?;
     let (head, list) = text.split_once('\n')?;
-    if head != st.taken_at.to_string() {
+    if head != taken_at.to_string() {
         return None;
     }
-    st.inventory = Inventory::from_text(list)?;
-    Some(st)
+    Inventory::from_text(list)
 }
 
 fn docs_path(stamp: &Path) -> PathBuf {
-    stamp.with_extension("docs.json")
+    stamp.with_extension("docs")
 }
 
-/// The document list written with the stamp taken at `taken_at` (empty if it is not that one).
-fn read_docs(stamp: &Path, taken_at: i128) -> BTreeMap<String, DocStamp> {
-    std::fs::read(docs_path(stamp))
-        .ok()
-        .and_then(|b| serde_json::from_slice::<(i128, BTreeMap<String, DocStamp>)>(&b).ok())
-        .filter(|(t, _)| *t == taken_at)
-        .map(|(_, d)| d)
-        .unwrap_or_default()
+/// The document list of the stamp `st` (every document, or those in `only`), with the bodies
+/// spliced since it was written. One line per document, looked up without parsing the rest.
+fn read_docs(stamp: &Path, st: &Stamp, only: Option<&[String]>) -> BTreeMap<String, DocStamp> {
+    let mut docs = BTreeMap::new();
+    let Ok(text) = std::fs::read_to_string(docs_path(stamp)) else {
+        return docs;
+    };
+    let Some((head, list)) = text.split_once('\n') else {
+        return docs;
+    };
+    if head != st.docs_taken_at.to_string() {
+        return docs;
+    }
+    let mut add = |line: &str| {
+        let f: Vec<&str> = line.split('\t').collect();
+        if let [rel, page, fm, view, start, len] = f[..]
+            && let (Ok(start), Ok(len)) = (start.parse(), len.parse())
+        {
+            let rel = write::unescape_line(rel);
+            let span = st
+                .moved
+                .get(&rel)
+                .copied()
+                .unwrap_or(BodySpan { start, len });
+            let d = DocStamp {
+                fm: fm.to_string(),
+                page: write::unescape_line(page),
+                view: view.to_string(),
+                span,
+            };
+            docs.insert(rel, d);
+        }
+    };
+    match only {
+        None => list.lines().for_each(&mut add),
+        Some(rels) => {
+            for rel in rels {
+                let key = format!("\n{}\t", write::escape_line(rel));
+                let lines = &text[head.len()..];
+                if let Some(i) = lines.find(&key) {
+                    let line = &lines[i + 1..];
+                    add(line.split('\n').next().unwrap_or(""));
+                }
+            }
+        }
+    }
+    docs
+}
+
+/// The document list as text, one line per document.
+fn docs_text(taken_at: i128, docs: &BTreeMap<String, DocStamp>) -> String {
+    use std::fmt::Write;
+    let mut s = format!("{taken_at}\n");
+    for (rel, d) in docs {
+        let _ = writeln!(
+            s,
+            "{}\t{}\t{}\t{}\t{}\t{}",
+            write::escape_line(rel),
+            write::escape_line(&d.page),
+            d.fm,
+            d.view,
+            d.span.start,
+            d.span.len
+        );
+    }
+    s
 }
 
 /// A document page as the last build wrote it.
@@ -582,27 +650,30 @@ fn fm_hash(d: &ResolvedDocument) -> String {
     doc_fm_hash(&d.doc)
 }
 
-/// Writes the stamp, its document list and its inventory, each by rename: a crash leaves a whole
-/// file or none. The parts are tied together by the stamp's `taken_at`, checked when read.
-fn write_stamp(path: &Path, st: &Stamp) -> std::io::Result<()> {
-    let put = |p: &Path, bytes: Vec<u8>| {
+/// Writes the stamp, its inventory's text and (when given) its document list, each by rename:
+/// a crash leaves a whole file or none. The parts are tied together by `taken_at` and
+/// `docs_taken_at`, checked when read.
+fn write_stamp(
+    path: &Path,
+    st: &Stamp,
+    inventory: &str,
+    docs: Option<&BTreeMap<String, DocStamp>>,
+) -> std::io::Result<()> {
+    let put = |p: &Path, bytes: &[u8]| {
         let tmp = p.with_extension("tmp");
         std::fs::write(&tmp, bytes)?;
         std::fs::rename(&tmp, p)
     };
-    put(
-        &docs_path(path),
-        serde_json::to_vec(&(st.taken_at, &st.docs)).unwrap_or_default(),
-    )?;
-    let Some(list) = st.inventory.to_text() else {
-        let _ = std::fs::remove_file(path);
-        return Ok(());
-    };
-    put(
-        &files_path(path),
-        format!("{}\n{list}", st.taken_at).into_bytes(),
-    )?;
-    put(path, serde_json::to_vec(st).unwrap_or_default())
+    if let Some(docs) = docs {
+        put(
+            &docs_path(path),
+            docs_text(st.docs_taken_at, docs).as_bytes(),
+        )?;
+    }
+    let mut text = format!("{}\n", st.taken_at);
+    text.push_str(inventory);
+    put(&files_path(path), text.as_bytes())?;
+    put(path, &serde_json::to_vec(st).unwrap_or_default())
 }
 
 fn manifest_identity(dest: &Path) -> String {

@@ -21,13 +21,49 @@ pub struct Output {
 
 /// Where a build records what it wrote (path -> content hash) and what each page was made from,
 /// so the next build renders and writes only what changed. It describes published files only.
-pub const MANIFEST: &str = ".crosswalk/manifest.json";
+pub const MANIFEST: &str = ".crosswalk/manifest.txt";
 
-#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Manifest {
     pub files: std::collections::BTreeMap<String, String>,
-    #[serde(default)]
     pub inputs: std::collections::BTreeMap<String, String>,
+}
+
+const MANIFEST_HEADER: &str = "crosswalk manifest 1\n";
+
+/// A path on one line: `\`, tabs and line breaks escaped.
+pub fn escape_line(p: &str) -> std::borrow::Cow<'_, str> {
+    if p.contains(['\\', '\n', '\r', '\t']) {
+        p.replace('\\', "\\\\")
+            .replace('\n', "\\n")
+            .replace('\r', "\\r")
+            .replace('\t', "\\t")
+            .into()
+    } else {
+        p.into()
+    }
+}
+
+pub fn unescape_line(p: &str) -> String {
+    if !p.contains('\\') {
+        return p.to_string();
+    }
+    let mut out = String::with_capacity(p.len());
+    let mut chars = p.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some(o) => out.push(o),
+            None => {}
+        }
+    }
+    out
 }
 
 impl Manifest {
@@ -35,8 +71,115 @@ impl Manifest {
         if !dest.join(MARKER).exists() {
             return None;
         }
-        serde_json::from_slice(&std::fs::read(dest.join(MANIFEST)).ok()?).ok()
+        Manifest::parse(&std::fs::read_to_string(dest.join(MANIFEST)).ok()?)
     }
+
+    /// One line per entry, `F <hash> <path>` for a file and `I <hash> <path>` for a page's
+    /// inputs: a long manifest reads and writes in a few milliseconds.
+    pub fn to_text(&self) -> String {
+        use std::fmt::Write;
+        let mut s = String::with_capacity((self.files.len() + self.inputs.len()) * 64);
+        s.push_str(MANIFEST_HEADER);
+        for (kind, map) in [('F', &self.files), ('I', &self.inputs)] {
+            for (p, h) in map {
+                let _ = writeln!(s, "{kind} {h} {}", escape_line(p));
+            }
+        }
+        s
+    }
+
+    pub fn parse(text: &str) -> Option<Manifest> {
+        let mut m = Manifest::default();
+        for line in text.strip_prefix(MANIFEST_HEADER)?.lines() {
+            let mut parts = line.splitn(3, ' ');
+            let (kind, hash, path) = (parts.next()?, parts.next()?, parts.next()?);
+            let map = match kind {
+                "F" => &mut m.files,
+                "I" => &mut m.inputs,
+                _ => return None,
+            };
+            map.insert(unescape_line(path), hash.to_string());
+        }
+        Some(m)
+    }
+}
+
+/// Where the manifest line for `path` of `kind` (`F` or `I`) holds its hash, in `text`.
+fn manifest_hash_at(text: &str, kind: char, path: &str) -> Option<std::ops::Range<usize>> {
+    let suffix = format!(" {}\n", escape_line(path));
+    let mut from = 0;
+    while let Some(i) = text[from..].find(&suffix) {
+        let end = from + i;
+        let start = text[..end].rfind('\n').map_or(0, |n| n + 1);
+        let line = &text[start..end];
+        if line.len() > 2 && line.starts_with(kind) && line.as_bytes()[1] == b' ' {
+            return Some(start + 2..end);
+        }
+        from = end + 1;
+    }
+    None
+}
+
+/// A page replaced in place of a full write: its path, its new bytes, its new input hash.
+pub struct PagePatch {
+    pub path: String,
+    pub bytes: Vec<u8>,
+    pub input: String,
+}
+
+/// Replaces a few pages of a previous output without reading the whole manifest into memory:
+/// `current` must give each page's bytes as they are now, which must match the manifest (a page
+/// edited by hand is not patched: `None`, and nothing is written). Each page is written beside its
+/// target and renamed over it, then the manifest, with those pages' lines rewritten, the same way.
+pub fn patch_pages(
+    dest: &Path,
+    make: impl Fn(&str, &[u8]) -> Option<PagePatch>,
+    pages: &[String],
+) -> Option<usize> {
+    if !dest.join(MARKER).exists() {
+        return None;
+    }
+    let mut text = std::fs::read_to_string(dest.join(MANIFEST)).ok()?;
+    let mut patches = Vec::new();
+    for page in pages {
+        let target = safe_join(dest, page).ok()?;
+        let now = std::fs::read(&target).ok()?;
+        let at = manifest_hash_at(&text, 'F', page)?;
+        if text[at.clone()] != content_hash(&now) {
+            return None;
+        }
+        let patch = make(page, &now)?;
+        text.replace_range(at, &content_hash(&patch.bytes));
+        let at = manifest_hash_at(&text, 'I', page)?;
+        text.replace_range(at, &patch.input);
+        patches.push((target, patch));
+    }
+    let tmp_of = |p: &Path| {
+        let mut n = p.file_name().unwrap_or_default().to_os_string();
+        n.push(format!(".crosswalk-tmp-{}", std::process::id()));
+        p.with_file_name(n)
+    };
+    let mut staged = Vec::new();
+    let manifest = dest.join(MANIFEST);
+    let files = patches
+        .iter()
+        .map(|(t, p)| (t.as_path(), p.bytes.as_slice()))
+        .chain([(manifest.as_path(), text.as_bytes())]);
+    for (target, bytes) in files {
+        let tmp = tmp_of(target);
+        if std::fs::write(&tmp, bytes).is_err() {
+            let _ = std::fs::remove_file(&tmp);
+            for (t, _) in &staged {
+                let _ = std::fs::remove_file(t);
+            }
+            return None;
+        }
+        staged.push((tmp, target.to_path_buf()));
+    }
+    for (tmp, target) in &staged {
+        std::fs::rename(tmp, target).ok()?;
+    }
+    Some(patches.len())
 }
 
 /// A fast content hash for change detection (not for integrity: evidence uses SHA-256).
@@ -70,8 +213,8 @@ enum Mode {
     /// is swapped in by `finish`.
     Full { staging: PathBuf },
     /// A previous output with its manifest: changed files are staged beside their targets and
-    /// renamed into place by `finish`; files no longer produced are removed (unless `patch`).
-    Incremental { old: Manifest, patch: bool },
+    /// renamed into place by `finish`; files no longer produced are removed.
+    Incremental { old: Manifest },
 }
 
 #[derive(Default)]
@@ -104,7 +247,7 @@ impl Writer {
     /// `link`: evidence files are hard-linked rather than copied where possible.
     pub fn begin(dest: &Path, link: bool) -> Result<Writer, Diagnostic> {
         let mode = match Manifest::read(dest) {
-            Some(old) => Mode::Incremental { old, patch: false },
+            Some(old) => Mode::Incremental { old },
             None => Mode::Full {
                 staging: prepare_staging(dest)?,
             },
@@ -118,26 +261,10 @@ impl Writer {
         })
     }
 
-    /// Replaces a few files of a previous output and keeps every other file as it is. `None`
-    /// when `dest` holds no previous output.
-    pub fn patch(dest: &Path) -> Option<Writer> {
-        let old = Manifest::read(dest)?;
-        Some(Writer {
-            dest: dest.to_path_buf(),
-            state: std::sync::Mutex::new(State {
-                files: old.files.clone(),
-                ..State::default()
-            }),
-            mode: Mode::Incremental { old, patch: true },
-            link: false,
-            finished: false,
-        })
-    }
-
     /// The previous build's manifest, when writing incrementally.
     pub fn previous(&self) -> Option<&Manifest> {
         match &self.mode {
-            Mode::Incremental { old, .. } => Some(old),
+            Mode::Incremental { old } => Some(old),
             Mode::Full { .. } => None,
         }
     }
@@ -236,7 +363,7 @@ impl Writer {
             files: st.files,
             inputs,
         };
-        let manifest_bytes = serde_json::to_vec(&manifest).unwrap_or_default();
+        let manifest_bytes = manifest.to_text().into_bytes();
         self.finished = true;
         match &self.mode {
             Mode::Full { staging } => {
@@ -257,15 +384,12 @@ impl Writer {
                     ..WriteStats::default()
                 })
             }
-            Mode::Incremental { old, patch } => {
-                let removed: Vec<&String> = if *patch {
-                    Vec::new()
-                } else {
-                    old.files
-                        .keys()
-                        .filter(|p| !manifest.files.contains_key(*p))
-                        .collect()
-                };
+            Mode::Incremental { old } => {
+                let removed: Vec<&String> = old
+                    .files
+                    .keys()
+                    .filter(|p| !manifest.files.contains_key(*p))
+                    .collect();
                 let stats = WriteStats {
                     written: st.written,
                     unchanged: st.unchanged,
@@ -541,6 +665,17 @@ mod tests {
         }
         assert!(check_output_dir(site.path(), Path::new("public")).is_ok());
         assert!(check_output_dir(site.path(), Path::new("build/site")).is_ok());
+    }
+
+    #[test]
+    fn manifests_round_trip_any_path() {
+        let mut m = Manifest::default();
+        for p in ["a b/c.html", "x\\n\ny\r\t.html", "plain.html"] {
+            m.files.insert(p.to_string(), "h1-2".into());
+            m.inputs.insert(p.to_string(), "h3-4".into());
+        }
+        assert_eq!(Manifest::parse(&m.to_text()), Some(m));
+        assert_eq!(Manifest::parse("not a manifest"), None);
     }
 
     #[test]

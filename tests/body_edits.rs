@@ -105,7 +105,7 @@ fn body_edits_are_spliced_into_their_pages_and_match_clean_builds() {
         .collect();
     assert_eq!(
         changed,
-        [".crosswalk/manifest.json", "policies/POL-ACCESS.html"],
+        [".crosswalk/manifest.txt", "policies/POL-ACCESS.html"],
         "only the edited page and the manifest change"
     );
     let page = String::from_utf8_lossy(&after[Path::new("policies/POL-ACCESS.html")]).into_owned();
