@@ -300,7 +300,26 @@ pub fn page_input_hash(
 
 /// Everything a page is made from but its Markdown.
 pub fn page_view_hash(theme: &Theme, site: &[u8], p: &PageSpec) -> String {
-    let mut bytes = serde_json::to_vec(&p.view).unwrap_or_default();
+    use std::hash::Hasher;
+    /// Feeds serialised bytes straight into a hasher: no copy of a large view is ever made.
+    struct HashWriter(std::hash::DefaultHasher, usize);
+    impl std::io::Write for HashWriter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.write(buf);
+            self.1 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut w = HashWriter(std::hash::DefaultHasher::new(), 0);
+    {
+        use std::io::Write;
+        let mut buffered = std::io::BufWriter::with_capacity(16 * 1024, &mut w);
+        let _ = serde_json::to_writer(&mut buffered, &p.view);
+        let _ = buffered.flush();
+    }
     for part in [
         theme.fingerprint.as_bytes(),
         site,
@@ -308,10 +327,11 @@ pub fn page_view_hash(theme: &Theme, site: &[u8], p: &PageSpec) -> String {
         p.title.as_bytes(),
         p.section.as_bytes(),
     ] {
-        bytes.push(0);
-        bytes.extend_from_slice(part);
+        w.0.write_u8(0);
+        w.0.write(part);
+        w.1 += part.len() + 1;
     }
-    crate::write::content_hash(&bytes)
+    format!("{:016x}-{}", w.0.finish(), w.1)
 }
 
 /// A page's input hash from its view hash and its Markdown.
