@@ -82,16 +82,21 @@ impl Inventory {
     }
 
     /// A hash of every entry, to tell at a glance whether two inventories are equal.
+    /// Independent of the list's order, so an unchanged site is recognised without sorting.
     pub fn hash(&self) -> String {
         use std::hash::Hasher;
-        let mut h = std::hash::DefaultHasher::new();
+        let (mut sum, mut mixed) = (0u64, 0u64);
         for (path, size, mtime) in &self.0 {
+            let mut h = std::hash::DefaultHasher::new();
             h.write(path.as_bytes());
             h.write_u8(0);
             h.write_u64(*size);
             h.write_i128(*mtime);
+            let v = h.finish();
+            sum = sum.wrapping_add(v);
+            mixed ^= v.wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29);
         }
-        format!("{:016x}-{}", h.finish(), self.0.len())
+        format!("{sum:016x}{mixed:016x}-{}", self.0.len())
     }
 
     /// The newest modification time listed.
@@ -170,10 +175,25 @@ impl Inventory {
                 meta.is_file().then(|| (rel, meta.len(), nanos(&meta)))
             })
             .collect();
-        states.extend(files.iter().filter_map(|f| state_of(root, f.clone())));
-        states.sort_unstable();
-        states.dedup_by(|a, b| a.0 == b.0);
+        // Files the folders already listed are not listed twice.
+        let listed = |f: &String| {
+            dirs.iter()
+                .any(|d| f.strip_prefix(d).is_some_and(|r| r.starts_with('/')))
+        };
+        states.extend(
+            files
+                .iter()
+                .filter(|f| !listed(f))
+                .filter_map(|f| state_of(root, f.clone())),
+        );
         Inventory(states)
+    }
+
+    /// Sorts the list by path (dropping duplicates), as `changes` and `to_text` need it. `hash`
+    /// and `newest` work on the list in any order.
+    pub fn sort(&mut self) {
+        self.0.sort_unstable();
+        self.0.dedup_by(|a, b| a.0 == b.0);
     }
 
     /// Adds (or refreshes) `files`.
@@ -181,7 +201,7 @@ impl Inventory {
         self.0.retain(|(p, _, _)| !files.contains(p));
         self.0
             .extend(files.iter().filter_map(|f| state_of(root, f.clone())));
-        self.0.sort_unstable();
+        self.sort();
         self
     }
 

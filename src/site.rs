@@ -189,15 +189,24 @@ impl Site {
         timings.push(("stamp", t.elapsed()));
         let t = Instant::now();
         let taken_at = crate::cache::now_nanos();
-        let inventory = keep_stamp
+        let mut inventory = keep_stamp
             .then(|| self.inventory(stamp.as_ref().map(|s| s.also.as_slice()).unwrap_or(&[])));
         let inventory_hash = inventory.as_ref().map(Inventory::hash).unwrap_or_default();
         timings.push(("inventory", t.elapsed()));
+        let unchanged = inventory
+            .as_ref()
+            .zip(stamp.as_ref())
+            .is_some_and(|(now, st)| {
+                inventory_hash == st.inventory_hash && now.newest() < st.taken_at
+            });
+        if let Some(i) = inventory.as_mut().filter(|_| !unchanged) {
+            i.sort();
+        }
         if let (false, Some(st), Some(now)) = (opts.force, &stamp, &inventory)
             && dest.join(write::MARKER).exists()
             && manifest_identity(&dest) == st.manifest
         {
-            let changes = if inventory_hash == st.inventory_hash && now.newest() < st.taken_at {
+            let changes = if unchanged {
                 Changes::None
             } else {
                 read_inventory(&stamp_path, st.taken_at)
