@@ -1,17 +1,17 @@
 //! `crosswalk serve`: build, serve the portal on 127.0.0.1, watch the site, rebuild on change and
 //! reload open pages (server-sent events, a small script of our own). A failed build shows its
 //! errors in the page and in the terminal; the server keeps running, and fixing the file recovers.
+//! Ctrl-C or SIGTERM stops it, after any build in progress, and removes the temporary folder it
+//! built into.
 
 use crate::site::{Options, Site};
-use crate::watch::{Change, classify};
+use crate::watch::{Burst, Change, Step};
 use notify::{RecursiveMode, Watcher};
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::time::{Duration, Instant};
-
-/// How long the watcher waits for a burst of events (an editor's save) to settle.
-pub const DEBOUNCE: Duration = Duration::from_millis(60);
 
 const LIVE_JS: &str = "// crosswalk serve: reload when the site is rebuilt.\n(function(){var s=new EventSource('/__crosswalk/events');s.onmessage=function(){location.reload();};})();\n";
 const SCRIPT_TAG: &str = "<script src=\"/__crosswalk/live.js\"></script>";
@@ -26,6 +26,13 @@ struct State {
 
 type Shared = Arc<(Mutex<State>, Condvar)>;
 
+/// One build at a time, and none once the server is stopping (its output may be being removed).
+#[derive(Default)]
+struct Builds {
+    running: Mutex<()>,
+    stopping: AtomicBool,
+}
+
 pub struct ServeOptions {
     pub port: u16,
     pub open: bool,
@@ -33,17 +40,68 @@ pub struct ServeOptions {
     pub opts: Options,
 }
 
-/// Runs until the process is stopped. Returns only on a start-up failure.
+/// Runs until the process gets SIGINT (Ctrl-C) or SIGTERM, then finishes a build in progress,
+/// removes the temporary output folder if it made one, and returns `Ok`. Returns an error only on
+/// a start-up failure (after removing that folder too).
 pub fn serve(root: &Path, so: ServeOptions) -> Result<(), String> {
-    let output = match &so.output {
-        Some(o) => o.clone(),
-        None => std::env::temp_dir().join(format!("crosswalk-serve-{}", std::process::id())),
+    let (output, temporary) = match &so.output {
+        Some(o) => (o.clone(), false),
+        None => (
+            std::env::temp_dir().join(format!("crosswalk-serve-{}", std::process::id())),
+            true,
+        ),
     };
+    // Listen first: a busy port fails at once, not after a whole build. Requests that come during
+    // the first build wait for it.
+    let server = Arc::new(
+        tiny_http::Server::http(("127.0.0.1", so.port))
+            .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", so.port))?,
+    );
+    let builds = Arc::new(Builds::default());
+    {
+        // Ctrl-C or SIGTERM: no new builds, stop taking requests; the shutdown proper follows the
+        // request loop.
+        let (server, builds) = (server.clone(), builds.clone());
+        let _ = stop::on_signal_run(move || {
+            builds.stopping.store(true, Ordering::SeqCst);
+            if builds.running.try_lock().is_err() {
+                eprintln!("stopping after the build in progress (Ctrl-C again to stop at once)");
+            }
+            server.unblock();
+        });
+    }
     let shared: Shared = Arc::new((Mutex::new(State::default()), Condvar::new()));
-    rebuild(root, &output, &so.opts, &shared);
+    rebuild(root, &output, &so.opts, &shared, &builds);
+    let result = if builds.stopping.load(Ordering::SeqCst) {
+        Ok(())
+    } else {
+        serve_until_stopped(root, &so, &output, &server, &shared, &builds)
+    };
 
-    let server = tiny_http::Server::http(("127.0.0.1", so.port))
-        .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", so.port))?;
+    builds.stopping.store(true, Ordering::SeqCst);
+    // Wait for a build in progress, and keep the lock: no other starts before the process ends.
+    let _done = builds.running.lock().unwrap_or_else(|e| e.into_inner());
+    if temporary {
+        // Thousands of files: on a busy disk this takes a while, so say what is happening.
+        eprintln!(
+            "stopping: removing {} (Ctrl-C again to leave it)",
+            output.display()
+        );
+        let _ = std::fs::remove_dir_all(&output);
+    }
+    result
+}
+
+/// Watches the site and answers requests until a signal unblocks the server (or it fails to
+/// accept connections).
+fn serve_until_stopped(
+    root: &Path,
+    so: &ServeOptions,
+    output: &Path,
+    server: &tiny_http::Server,
+    shared: &Shared,
+    builds: &Arc<Builds>,
+) -> Result<(), String> {
     let addr = server
         .server_addr()
         .to_ip()
@@ -66,20 +124,32 @@ pub fn serve(root: &Path, so: ServeOptions) -> Result<(), String> {
 
     let (tx, rx) = mpsc::channel();
     let mut watcher = notify::recommended_watcher(move |ev: notify::Result<notify::Event>| {
-        // Reads (the build's own) and metadata-only changes are not edits.
-        use notify::EventKind::{Create, Modify, Remove};
-        use notify::event::ModifyKind;
-        if let Ok(ev) = ev
-            && matches!(
-                ev.kind,
-                Create(_)
-                    | Remove(_)
-                    | Modify(ModifyKind::Data(_) | ModifyKind::Name(_) | ModifyKind::Any)
-            )
-        {
-            for p in ev.paths {
-                let _ = tx.send(p);
+        // Reads (the build's own) and metadata-only changes are not edits. A close after writing
+        // is not one either, but it tells the debounce that an in-place save is complete.
+        use notify::EventKind::{Access, Create, Modify, Remove};
+        use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
+        let Ok(ev) = ev else { return };
+        let step = match ev.kind {
+            Modify(ModifyKind::Name(RenameMode::To)) => Step::Replaced,
+            Modify(ModifyKind::Name(RenameMode::Both)) => {
+                // [from, to]; inotify also reports the two halves on their own.
+                let mut paths = ev.paths.into_iter();
+                if let Some(from) = paths.next() {
+                    let _ = tx.send((from, Step::Changed));
+                }
+                for to in paths {
+                    let _ = tx.send((to, Step::Replaced));
+                }
+                return;
             }
+            Create(_)
+            | Remove(_)
+            | Modify(ModifyKind::Data(_) | ModifyKind::Name(_) | ModifyKind::Any) => Step::Changed,
+            Access(AccessKind::Close(AccessMode::Write)) => Step::Closed,
+            _ => return,
+        };
+        for p in ev.paths {
+            let _ = tx.send((p, step));
         }
     })
     .map_err(|e| format!("cannot watch files: {e}"))?;
@@ -96,18 +166,20 @@ pub fn serve(root: &Path, so: ServeOptions) -> Result<(), String> {
         .watch(root, RecursiveMode::NonRecursive)
         .map_err(|e| format!("cannot watch {}: {e}", root.display()))?;
 
-    let (root_w, output_w, opts_w, shared_w) = (
+    let (root_w, output_w, opts_w, shared_w, builds_w) = (
         root.to_path_buf(),
-        output.clone(),
+        output.to_path_buf(),
         so.opts.clone(),
         shared.clone(),
+        builds.clone(),
     );
-    std::thread::spawn(move || watch_loop(&root_w, &output_w, &opts_w, &shared_w, &rx));
+    std::thread::spawn(move || watch_loop(&root_w, &output_w, &opts_w, &shared_w, &builds_w, &rx));
 
     for request in server.incoming_requests() {
-        let (output, shared) = (output.clone(), shared.clone());
+        let (output, shared) = (output.to_path_buf(), shared.clone());
         std::thread::spawn(move || respond(request, &output, &shared));
     }
+    // Stop watching: a save from now on starts no build.
     drop(watcher);
     Ok(())
 }
@@ -116,38 +188,38 @@ fn canonical(p: &Path) -> PathBuf {
     p.canonicalize().unwrap_or_else(|_| p.to_path_buf())
 }
 
-/// Waits for changes, lets a burst settle, and rebuilds once per burst.
+/// Waits for changes, lets a burst settle (see [`Burst::quiet_period`]), and rebuilds once per
+/// burst.
 fn watch_loop(
     root: &Path,
     output: &Path,
     opts: &Options,
     shared: &Shared,
-    rx: &mpsc::Receiver<PathBuf>,
+    builds: &Builds,
+    rx: &mpsc::Receiver<(PathBuf, Step)>,
 ) {
     let (root_c, output_c) = (canonical(root), canonical(output));
+    // Paths as the events give them, made comparable with the canonical root and output.
+    let add = |burst: &mut Burst, (p, step): (PathBuf, Step)| {
+        let p = if p.is_absolute() { p } else { root_c.join(p) };
+        let dir = p.parent().map(canonical).unwrap_or_default();
+        let p = dir.join(p.file_name().unwrap_or_default());
+        burst.add(&root_c, &output_c, &p, step);
+    };
     while let Ok(first) = rx.recv() {
-        let mut changes = Vec::new();
-        let mut push = |p: PathBuf| {
-            let p = if p.is_absolute() { p } else { root_c.join(p) };
-            let dir = p.parent().map(canonical).unwrap_or_default();
-            let p = dir.join(p.file_name().unwrap_or_default());
-            if let Some(c) = classify(&root_c, &output_c, &p) {
-                changes.push(c);
-            }
-        };
-        push(first);
+        let mut burst = Burst::default();
+        add(&mut burst, first);
         let deadline = Instant::now() + Duration::from_secs(1);
-        while let Ok(p) = rx.recv_timeout(DEBOUNCE) {
-            push(p);
+        while let Ok(ev) = rx.recv_timeout(burst.quiet_period()) {
+            add(&mut burst, ev);
             if Instant::now() > deadline {
                 break;
             }
         }
+        let changes = burst.changes();
         if changes.is_empty() {
             continue;
         }
-        changes.sort();
-        changes.dedup();
         let what: Vec<&str> = changes
             .iter()
             .map(|c| match c {
@@ -158,12 +230,16 @@ fn watch_loop(
             })
             .collect();
         eprintln!("change in {}: rebuilding", what.join(", "));
-        rebuild(root, output, opts, shared);
+        rebuild(root, output, opts, shared, builds);
     }
 }
 
 /// Rebuilds (the site is reopened, so a changed crosswalk.yaml takes effect) and wakes the pages.
-fn rebuild(root: &Path, output: &Path, opts: &Options, shared: &Shared) {
+fn rebuild(root: &Path, output: &Path, opts: &Options, shared: &Shared, builds: &Builds) {
+    let _running = builds.running.lock().unwrap_or_else(|e| e.into_inner());
+    if builds.stopping.load(Ordering::SeqCst) {
+        return;
+    }
     let started = Instant::now();
     let result = Site::open(root)
         .map_err(|d| d.to_string())
@@ -330,12 +406,15 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn inject(html: Vec<u8>) -> Vec<u8> {
-    let text = String::from_utf8_lossy(&html);
-    match text.rfind("</body>") {
-        Some(i) => format!("{}{SCRIPT_TAG}{}", &text[..i], &text[i..]).into_bytes(),
-        None => format!("{text}{SCRIPT_TAG}").into_bytes(),
-    }
+/// Adds the reload script before the last `</body>`, or at the end; in place, as bytes (the
+/// largest pages are megabytes).
+fn inject(mut html: Vec<u8>) -> Vec<u8> {
+    let at = html
+        .windows(7)
+        .rposition(|w| w == b"</body>")
+        .unwrap_or(html.len());
+    html.splice(at..at, SCRIPT_TAG.bytes());
+    html
 }
 
 fn escape(s: &str) -> String {
@@ -357,6 +436,78 @@ fn content_type(ext: &str) -> &'static str {
         "pdf" => "application/pdf",
         "zip" => "application/zip",
         _ => "application/octet-stream",
+    }
+}
+
+/// Ctrl-C and SIGTERM, without a dependency: the handler only writes a byte to a socket (one of
+/// the few things a signal handler may safely do), and a thread of ours waits for that byte and
+/// runs the shutdown. A second signal ends the process at once, as an unhandled one would.
+#[cfg(unix)]
+mod stop {
+    use std::ffi::c_int;
+    use std::io::Read;
+    use std::os::fd::AsRawFd;
+    use std::os::unix::net::UnixStream;
+    use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
+
+    // The same numbers on Linux, macOS and the BSDs.
+    const SIGINT: c_int = 2;
+    const SIGTERM: c_int = 15;
+
+    static WAKE: AtomicI32 = AtomicI32::new(-1);
+    static RECEIVED: AtomicUsize = AtomicUsize::new(0);
+
+    unsafe extern "C" {
+        fn signal(signum: c_int, handler: extern "C" fn(c_int)) -> usize;
+        fn write(fd: c_int, buf: *const u8, count: usize) -> isize;
+        fn _exit(status: c_int) -> !;
+    }
+
+    extern "C" fn on_signal(signum: c_int) {
+        // Only async-signal-safe calls here: atomics, write(2) and _exit(2).
+        if RECEIVED.fetch_add(1, Ordering::SeqCst) > 0 {
+            // SAFETY: _exit is async-signal-safe and takes any status.
+            unsafe { _exit(128 + signum) }
+        }
+        let fd = WAKE.load(Ordering::SeqCst);
+        if fd >= 0 {
+            // SAFETY: `fd` is the write end of a socket pair kept open for the life of the
+            // process (non-blocking, so a full buffer cannot hang the handler); the buffer is one
+            // valid byte.
+            unsafe {
+                write(fd, [1u8].as_ptr(), 1);
+            }
+        }
+    }
+
+    /// Runs `f` on its own thread when the process first gets SIGINT or SIGTERM.
+    pub fn on_signal_run(f: impl FnOnce() + Send + 'static) -> std::io::Result<()> {
+        let (mut wait, wake) = UnixStream::pair()?;
+        wake.set_nonblocking(true)?;
+        WAKE.store(wake.as_raw_fd(), Ordering::SeqCst);
+        std::mem::forget(wake); // the handler may write to it at any time from now on
+        std::thread::spawn(move || {
+            let mut byte = [0u8];
+            if matches!(wait.read(&mut byte), Ok(1)) {
+                f();
+            }
+        });
+        for signum in [SIGINT, SIGTERM] {
+            // SAFETY: installs a handler that makes only async-signal-safe calls; glibc, musl and
+            // the BSDs give signal() persistent, restarting (BSD) semantics.
+            if unsafe { signal(signum, on_signal) } == usize::MAX {
+                return Err(std::io::Error::last_os_error());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Elsewhere the process ends on Ctrl-C as before, leaving its temporary output folder.
+#[cfg(not(unix))]
+mod stop {
+    pub fn on_signal_run(_f: impl FnOnce() + Send + 'static) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -382,5 +533,7 @@ mod tests {
         let out =
             String::from_utf8(inject(b"<html><body><p>x</p></body></html>".to_vec())).unwrap();
         assert!(out.ends_with(&format!("<p>x</p>{SCRIPT_TAG}</body></html>")));
+        let out = String::from_utf8(inject(b"<p>x</p>".to_vec())).unwrap();
+        assert_eq!(out, format!("<p>x</p>{SCRIPT_TAG}"));
     }
 }

@@ -1,7 +1,11 @@
 //! What a changed file means for `serve`: raw file-system events become a small domain type,
 //! so the rebuild logic never sees notify's event kinds, and editors' temporary files are ignored.
+//! A [`Burst`] gathers the events of one save and says how long to wait for more before
+//! rebuilding: briefly once every changed file is complete, longer while one may still be written.
 
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// The kind of input a changed path belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -60,6 +64,67 @@ pub fn classify(root: &Path, output: &Path, path: &Path) -> Option<Change> {
     }
 }
 
+/// What one file-system event says about a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Created, written, moved away or removed: more writes may follow (an in-place save in
+    /// progress, the first half of a rename).
+    Changed,
+    /// Renamed into place: the file is complete (the last step of a write-then-rename save).
+    Replaced,
+    /// Closed after writing: an earlier change to this file is complete. Alone it changes nothing.
+    Closed,
+}
+
+/// How long a burst waits for another event while a changed file may still be written to.
+pub const DEBOUNCE: Duration = Duration::from_millis(60);
+/// How long it waits once every changed file is complete: long enough to join the rest of a save
+/// that touches several files at once, short enough not to be felt.
+pub const SETTLED: Duration = Duration::from_millis(10);
+
+/// The events of one save (or of several close together), gathered before one rebuild.
+#[derive(Debug, Default)]
+pub struct Burst {
+    changes: BTreeSet<Change>,
+    /// Every changed input, and whether its last event left it complete.
+    files: BTreeMap<PathBuf, bool>,
+}
+
+impl Burst {
+    /// Adds one event for `path`; anything a build does not read is left out (see [`classify`]).
+    pub fn add(&mut self, root: &Path, output: &Path, path: &Path, step: Step) {
+        let Some(change) = classify(root, output, path) else {
+            return;
+        };
+        match step {
+            Step::Changed | Step::Replaced => {
+                self.changes.insert(change);
+                self.files
+                    .insert(path.to_path_buf(), step == Step::Replaced);
+            }
+            Step::Closed => {
+                if let Some(done) = self.files.get_mut(path) {
+                    *done = true;
+                }
+            }
+        }
+    }
+
+    /// What changed, in a stable order; empty if nothing a build reads did.
+    pub fn changes(&self) -> Vec<Change> {
+        self.changes.iter().copied().collect()
+    }
+
+    /// How long to wait for a further event before rebuilding.
+    pub fn quiet_period(&self) -> Duration {
+        if self.files.values().all(|done| *done) {
+            SETTLED
+        } else {
+            DEBOUNCE
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,5 +168,81 @@ mod tests {
         ] {
             assert_eq!(classify(root, out, Path::new(p)), None, "{p}");
         }
+    }
+
+    #[test]
+    fn a_burst_waits_briefly_only_once_every_changed_file_is_complete() {
+        let (root, out) = (Path::new("/site"), Path::new("/site/public"));
+        let policy = Path::new("/site/content/policies/a.md");
+        let other = Path::new("/site/content/policies/b.md");
+
+        // Write-then-rename: the scratch file is ignored, the rename completes the save.
+        let mut b = Burst::default();
+        b.add(
+            root,
+            out,
+            Path::new("/site/content/policies/.a.md.tmp"),
+            Step::Changed,
+        );
+        b.add(
+            root,
+            out,
+            Path::new("/site/content/policies/.a.md.tmp"),
+            Step::Closed,
+        );
+        assert!(b.changes().is_empty());
+        b.add(root, out, policy, Step::Replaced);
+        assert_eq!(b.changes(), vec![Change::Content]);
+        assert_eq!(b.quiet_period(), SETTLED);
+
+        // In place: written, then closed.
+        let mut b = Burst::default();
+        b.add(root, out, policy, Step::Changed);
+        assert_eq!(b.quiet_period(), DEBOUNCE);
+        b.add(root, out, policy, Step::Changed);
+        b.add(root, out, policy, Step::Closed);
+        assert_eq!(b.quiet_period(), SETTLED);
+        // Written again after closing: not complete until closed again.
+        b.add(root, out, policy, Step::Changed);
+        assert_eq!(b.quiet_period(), DEBOUNCE);
+
+        // Moved away (vim keeps a backup this way) and written anew.
+        let mut b = Burst::default();
+        b.add(root, out, policy, Step::Changed);
+        b.add(
+            root,
+            out,
+            Path::new("/site/content/policies/a.md~"),
+            Step::Replaced,
+        );
+        b.add(root, out, policy, Step::Changed);
+        assert_eq!(b.quiet_period(), DEBOUNCE);
+        b.add(root, out, policy, Step::Closed);
+        assert_eq!(b.quiet_period(), SETTLED);
+
+        // Every changed file counts: one still open keeps the long wait.
+        b.add(root, out, other, Step::Changed);
+        assert_eq!(b.quiet_period(), DEBOUNCE);
+        b.add(
+            root,
+            out,
+            Path::new("/site/content/policies/c.md"),
+            Step::Closed,
+        );
+        assert_eq!(b.quiet_period(), DEBOUNCE);
+
+        // A file closed after writing that no event said was changed (opened for writing and
+        // left as it was, as `touch` does) is no change.
+        let mut b = Burst::default();
+        b.add(root, out, policy, Step::Closed);
+        assert!(b.changes().is_empty());
+        // And a change under the output folder is none either.
+        b.add(
+            root,
+            out,
+            Path::new("/site/public/index.html"),
+            Step::Replaced,
+        );
+        assert!(b.changes().is_empty());
     }
 }

@@ -1,5 +1,6 @@
 //! `crosswalk serve` on a tiny site: it serves pages with the reload script, a broken file shows
-//! its error in the page while the server keeps running, and fixing the file recovers.
+//! its error in the page while the server keeps running, fixing the file recovers, and stopping it
+//! removes the temporary folder it built into.
 #![cfg(feature = "serve")]
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -46,29 +47,9 @@ fn eventually(addr: &str, path: &str, what: &str, pred: impl Fn(u16, &str) -> bo
     }
 }
 
-const POLICY: &str = "---\nid: POL-A\ntitle: Access Policy\nowner: CISO\nversion: \"1\"\napproved: 2026-06-01\nreview_every: 12 months\nclassification: internal\ncontrols: [soc2:CC6.1]\n---\nFirst text.\n";
-
-#[test]
-fn serve_shows_a_broken_file_and_recovers_when_it_is_fixed() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    std::fs::write(
-        root.join("crosswalk.yaml"),
-        "title: Serve test\nframeworks: [soc2]\n",
-    )
-    .unwrap();
-    std::fs::create_dir_all(root.join("content/policies")).unwrap();
-    let policy = root.join("content/policies/a.md");
-    std::fs::write(&policy, POLICY).unwrap();
-    let out = dir.path().join("served");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_crosswalk"))
-        .args(["serve", "--port", "0", "--today", "2026-11-23", "--root"])
-        .arg(root)
-        .arg("--output")
-        .arg(&out)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+/// Starts `serve` and returns it with the address it listens on, once it is listening.
+fn start(mut cmd: Command) -> (Server, String) {
+    let mut child = cmd.stderr(Stdio::piped()).spawn().unwrap();
     let stderr = child.stderr.take().unwrap();
     let server = Server(child);
     let mut lines = BufReader::new(stderr).lines();
@@ -83,6 +64,35 @@ fn serve_shows_a_broken_file_and_recovers_when_it_is_fixed() {
     };
     // Drain the rest of stderr so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
+    (server, addr)
+}
+
+/// A one-policy site in `root`.
+fn site(root: &std::path::Path) {
+    std::fs::write(
+        root.join("crosswalk.yaml"),
+        "title: Serve test\nframeworks: [soc2]\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(root.join("content/policies")).unwrap();
+    std::fs::write(root.join("content/policies/a.md"), POLICY).unwrap();
+}
+
+const POLICY: &str = "---\nid: POL-A\ntitle: Access Policy\nowner: CISO\nversion: \"1\"\napproved: 2026-06-01\nreview_every: 12 months\nclassification: internal\ncontrols: [soc2:CC6.1]\n---\nFirst text.\n";
+
+#[test]
+fn serve_shows_a_broken_file_and_recovers_when_it_is_fixed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    site(root);
+    let policy = root.join("content/policies/a.md");
+    let out = dir.path().join("served");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_crosswalk"));
+    cmd.args(["serve", "--port", "0", "--today", "2026-11-23", "--root"])
+        .arg(root)
+        .arg("--output")
+        .arg(&out);
+    let (server, addr) = start(cmd);
 
     let (code, page) = get(&addr, "/policies/POL-A.html");
     assert_eq!(code, 200, "{page}");
@@ -137,4 +147,67 @@ fn serve_shows_a_broken_file_and_recovers_when_it_is_fixed() {
         c == 200 && b.contains("Second text.")
     });
     drop(server);
+}
+
+/// Without --output, serve builds into a folder of its own under the temporary folder; Ctrl-C
+/// (SIGINT) or SIGTERM stops it cleanly and removes that folder.
+#[cfg(unix)]
+#[test]
+fn stopping_serve_removes_its_temporary_output_folder() {
+    for signal in ["INT", "TERM"] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("site");
+        std::fs::create_dir(&root).unwrap();
+        site(&root);
+        let tmp = dir.path().join("tmp");
+        std::fs::create_dir(&tmp).unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_crosswalk"));
+        cmd.args(["serve", "--port", "0", "--today", "2026-11-23", "--root"])
+            .arg(&root)
+            .env("TMPDIR", &tmp);
+        let (mut server, addr) = start(cmd);
+
+        let made: Vec<_> = std::fs::read_dir(&tmp)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(made.len(), 1, "{signal}: {made:?}");
+        assert!(
+            made[0]
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("crosswalk-serve-"),
+            "{made:?}"
+        );
+        assert!(made[0].join("policies/POL-A.html").is_file());
+        assert_eq!(get(&addr, "/policies/POL-A.html").0, 200);
+
+        let child = &mut server.0;
+        let sent = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        // Not a timing assertion: only a bound, so a server that never stops fails the test
+        // instead of hanging it.
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "SIG{signal}: serve did not stop"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert!(status.success(), "SIG{signal}: {status}");
+        let left: Vec<_> = std::fs::read_dir(&tmp)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert!(left.is_empty(), "SIG{signal}: left behind {left:?}");
+    }
 }

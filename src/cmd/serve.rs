@@ -12,7 +12,8 @@ pub struct Args {
     /// Open the portal in a browser
     #[arg(long)]
     open: bool,
-    /// Build into this folder (default: a temporary folder, so a real build is never touched)
+    /// Build into this folder (default: a temporary folder, so a real build is never touched;
+    /// it is removed when the server stops)
     #[arg(long, value_name = "DIR")]
     output: Option<PathBuf>,
     /// Build profile
