@@ -14,6 +14,13 @@
 #                 input fingerprint, so a no-change rebuild cannot stop early)
 #   BENCH_NICE    run the timed commands under `nice -n BENCH_NICE` (e.g. -10 as root, to keep
 #                 other work on a shared machine from inflating wall times; default: not set)
+#   BENCH_SERVE_REPS      saves per variant in the `crosswalk serve` measurement (default 5; 1 when
+#                 a size is over BENCH_BUDGET)
+#   BENCH_SERVE_VARIANTS  which saves to time (default body-rename,body-inplace,front-matter; see
+#                 benches/serve_latency.py); BENCH_NO_SERVE=1 skips the serve measurement
+#
+# After the builds of each size, benches/serve_latency.py times `crosswalk serve` on the same site:
+# from saving a policy to the reload event, and to the reloaded page showing the edit.
 #
 # Needs: cargo (unless CROSSWALK is set), python3, GNU time (/usr/bin/time, Debian package `time`).
 # Optional: hugo (Debian package `hugo`).
@@ -31,6 +38,9 @@ for n in "${SIZES[@]}"; do
     [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: not a size: $n" >&2; exit 2; }
 done
 [[ $REPS =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: BENCH_REPS must be a positive integer" >&2; exit 2; }
+SERVE_REPS=${BENCH_SERVE_REPS:-5}
+[[ $SERVE_REPS =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: BENCH_SERVE_REPS must be a positive integer" >&2; exit 2; }
+SERVE_VARIANTS=${BENCH_SERVE_VARIANTS:-body-rename,body-inplace,front-matter}
 NICE=()
 if [[ -n ${BENCH_NICE:-} ]]; then
     [[ $BENCH_NICE =~ ^-?[0-9]+$ ]] || { echo "run.sh: BENCH_NICE must be an integer" >&2; exit 2; }
@@ -109,6 +119,7 @@ fmt_int() { echo "$1" | sed -E ':a; s/^([0-9]+)([0-9]{3})/\1,\2/; ta'; }
 
 ROWS=()
 row() { ROWS+=("| $(fmt_int "$1") | $2 | $3 | $4 | $5 | $6 | $7 | $8 |"); }
+NOTES=()
 
 # ---- the runs --------------------------------------------------------------------------------
 
@@ -216,6 +227,66 @@ for N in "${SIZES[@]}"; do
     else
         log "hugo is not on PATH: skipping the comparison (apt-get install hugo)"
     fi
+
+    # crosswalk serve on the same site: save a policy, wait for the reload event, fetch the page.
+    # The server builds into a temporary folder of its own; TMPDIR puts it in the work folder,
+    # and a folder left there afterwards means the server did not clean up when stopped.
+    if [[ -z ${BENCH_NO_SERVE:-} ]]; then
+        sreps=$SERVE_REPS
+        if [[ -n $note ]]; then sreps=1; fi
+        sjson=$DIR/serve.json
+        sargs=("$SITE" --binary "$BIN" --reps "$sreps" --variants "$SERVE_VARIANTS" --json "$sjson"
+            --server-log "$DIR/serve.log" --stop-timeout 1800)
+        if [[ -n ${BENCH_NICE:-} ]]; then sargs+=(--nice "$BENCH_NICE"); fi
+        log "N=$N: crosswalk serve, $sreps saves per variant ($SERVE_VARIANTS)"
+        rm -f "$sjson"
+        if TMPDIR=$DIR python3 "$REPO/benches/serve_latency.py" "${sargs[@]}" >"$DIR/serve.txt"; then
+            ok=1
+        else
+            ok=""
+            log "N=$N: serve_latency.py failed; see $DIR/serve.txt and $DIR/serve.log"
+        fi
+        # One line per variant: name, median save to page (ms), median save to reload event (ms),
+        # repetitions, and the server's peak RSS over the session (KiB).
+        if [[ -s $sjson ]]; then
+            while IFS=$'\t' read -r variant page_ms event_ms nreps rss_kb; do
+                case $variant in
+                    body-rename) what="body edit, editor save" ;;
+                    body-inplace) what="body edit, in-place write" ;;
+                    front-matter) what="front-matter edit, editor save" ;;
+                    *) what=$variant ;;
+                esac
+                snote=""
+                if [[ $nreps == 1 ]]; then snote=" (1 run)"; fi
+                rss=""
+                if [[ $rss_kb =~ ^[0-9]+$ ]]; then rss="$(fmt_mib "$rss_kb") (server)"; fi
+                row "$N" "serve: save to reloaded page ($what; reload event at $(fmt_s "$event_ms"))$snote" \
+                    "$(fmt_s "$page_ms")" "" "" "" "$rss" ""
+            done < <(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+rss = d.get("server_peak_rss_kib") or ""
+for name, v in d["variants"].items():
+    print(name, round(v["median_page_ms"]), round(v["median_event_ms"]), v["reps"], rss, sep="\t")
+' "$sjson")
+            NOTES+=("$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print("N=%s serve: edits to %s (%s); first build %s s; stopping the server (SIGTERM, which removes"
+      " its temporary folder) took %s s" % (sys.argv[2], d["policy"], d.get("page", "?"),
+      d.get("startup_s", "?"), d.get("stop", {}).get("seconds", "?")))
+' "$sjson" "$N")")
+        fi
+        if [[ -z $ok ]]; then
+            row "$N" "serve: save to reloaded page: FAILED (see $DIR/serve.txt)" "" "" "" "" "" ""
+        fi
+        leftover=$(find "$DIR" -maxdepth 1 \( -name 'crosswalk-serve-*' -o -name '.crosswalk-serve-*' \) | wc -l | tr -d ' ')
+        if ((leftover > 0)); then
+            log "N=$N: crosswalk serve left its temporary folder behind; removing it"
+            NOTES+=("N=$N serve: the server left its temporary output folder behind")
+            find "$DIR" -maxdepth 1 \( -name 'crosswalk-serve-*' -o -name '.crosswalk-serve-*' \) -exec rm -rf {} +
+        fi
+    fi
 done
 
 # ---- report ----------------------------------------------------------------------------------
@@ -228,6 +299,10 @@ done
     if [[ -n ${BENCH_NICE:-} ]]; then echo "Timed commands ran under nice -n $BENCH_NICE"; fi
     if [[ -n ${BENCH_NO_CACHE_DIR:-} ]]; then echo "Sites generated without .crosswalk-cache/"; fi
     echo "Repetitions: median of $REPS unless marked (1 run); whole run $((SECONDS / 60)) min $((SECONDS % 60)) s; work folder $WORK"
+    if [[ -z ${BENCH_NO_SERVE:-} ]]; then
+        echo "Serve: median of $SERVE_REPS saves per variant unless marked (1 run), measured by benches/serve_latency.py; wall time is from the save to the reloaded page showing the edit"
+    fi
+    for n in "${NOTES[@]}"; do echo "$n"; done
     echo
     echo "| N | build | wall time | CPU time | pages | pages/s | peak RSS | crosswalk / Hugo (full build) |"
     echo "|---:|---|---:|---:|---:|---:|---:|---:|"
