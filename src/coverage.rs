@@ -126,13 +126,21 @@ pub fn compute(model: &Model) -> Coverage {
                 let from_other = r.rel.inverse();
                 let cov = &mut per_control[r.other.fw][r.other.ctl];
                 if from_other.is_full() {
-                    if !cov.inherited.contains(&(item, k)) {
-                        cov.inherited.push((item, k));
-                    }
+                    cov.inherited.push((item, k));
                     mark(cov);
-                } else if !cov.partial.contains(&(item, k)) {
+                } else {
                     cov.partial.push((item, k));
                 }
+            }
+        }
+    }
+    // Two crosswalks may relate the same pair of controls: keep each (item, via) once, first
+    // come first (a linear search per push made this quadratic on large sites).
+    for cov in per_control.iter_mut().flatten() {
+        for list in [&mut cov.inherited, &mut cov.partial] {
+            if list.len() > 1 {
+                let mut seen = std::collections::HashSet::with_capacity(list.len());
+                list.retain(|e| seen.insert(*e));
             }
         }
     }

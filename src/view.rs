@@ -234,8 +234,13 @@ pub struct Plan<'a> {
 }
 
 enum Planned {
-    /// Few pages, made with the plan (the home page, indexes, ISMS records).
+    /// Few pages, made with the plan (the ISMS records).
     Ready(PageSpec),
+    Home,
+    FrameworksIndex,
+    DocumentsIndex,
+    EvidenceIndex,
+    OverlapIndex,
     Framework(usize),
     Control(ControlKey),
     Document(usize),
@@ -259,10 +264,20 @@ impl<'a> Plan<'a> {
         for records in &mut evidence_files {
             records.sort_by_key(|&i| model.evidence[i].order);
         }
+        // The indexes grow with the whole site (the evidence library lists every record): they
+        // come first, so the slowest pages start at once and the rest spread around them.
         let mut pages = vec![
-            Planned::Ready(home(model, cov, &rows)),
-            Planned::Ready(frameworks_index(model, cov)),
+            Planned::EvidenceIndex,
+            Planned::Home,
+            Planned::DocumentsIndex,
+            Planned::OverlapIndex,
+            Planned::FrameworksIndex,
         ];
+        pages.extend(
+            crate::records_view::pages(model, cov)
+                .into_iter()
+                .map(Planned::Ready),
+        );
         pages.extend((0..model.frameworks.len()).map(Planned::Framework));
         for fw in 0..model.frameworks.len() {
             pages.extend(
@@ -270,16 +285,8 @@ impl<'a> Plan<'a> {
                     .map(|ctl| Planned::Control(ControlKey { fw, ctl })),
             );
         }
-        pages.push(Planned::Ready(documents_index(model)));
         pages.extend((0..model.documents.len()).map(Planned::Document));
-        pages.push(Planned::Ready(evidence_index(model, &rows)));
         pages.extend((0..evidence_files.len()).map(Planned::EvidenceFile));
-        pages.extend(
-            crate::records_view::pages(model, cov)
-                .into_iter()
-                .map(Planned::Ready),
-        );
-        pages.push(Planned::Ready(overlap_index(model, pairs)));
         pages.extend((0..pairs.len()).map(Planned::Pair));
         Plan {
             model,
@@ -313,6 +320,11 @@ impl<'a> Plan<'a> {
         let (model, cov) = (self.model, self.cov);
         Cow::Owned(match &self.pages[i] {
             Planned::Ready(p) => return Cow::Borrowed(p),
+            Planned::Home => home(model, cov, &self.rows),
+            Planned::FrameworksIndex => frameworks_index(model, cov),
+            Planned::DocumentsIndex => documents_index(model),
+            Planned::EvidenceIndex => evidence_index(model, &self.rows),
+            Planned::OverlapIndex => overlap_index(model, self.pairs),
             Planned::Framework(fi) => framework_page(model, cov, self.pairs, *fi),
             Planned::Control(k) => control_page(model, cov, *k),
             Planned::Document(d) => document_page(model, cov, &model.documents[*d]),
