@@ -88,6 +88,8 @@ pub fn serve(root: &Path, so: ServeOptions) -> Result<(), String> {
             output.display()
         );
         let _ = std::fs::remove_dir_all(&output);
+        // The build records kept for that folder in the site's cache would never be used again.
+        crate::site::forget_output(root, &output);
     }
     result
 }
@@ -123,12 +125,19 @@ fn serve_until_stopped(
     }
 
     let (tx, rx) = mpsc::channel();
+    let config_path = root.join(crate::config::CONFIG_FILE);
     let mut watcher = notify::recommended_watcher(move |ev: notify::Result<notify::Event>| {
         // Reads (the build's own) and metadata-only changes are not edits. A close after writing
         // is not one either, but it tells the debounce that an in-place save is complete.
         use notify::EventKind::{Access, Create, Modify, Remove};
         use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
         let Ok(ev) = ev else { return };
+        if ev.need_rescan() {
+            // The kernel dropped events (its queue overflowed during a large build): some save
+            // may be among them. Rebuild; the build itself finds what changed.
+            let _ = tx.send((config_path.clone(), Step::Changed));
+            return;
+        }
         let step = match ev.kind {
             Modify(ModifyKind::Name(RenameMode::To)) => Step::Replaced,
             Modify(ModifyKind::Name(RenameMode::Both)) => {

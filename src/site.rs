@@ -171,10 +171,7 @@ impl Site {
             .profile
             .clone()
             .unwrap_or_else(|| self.config.default_profile.clone());
-        let stamp_path = self.root.join(CACHE_DIR).join(format!(
-            "build-{}.json",
-            &write::content_hash(dest.to_string_lossy().as_bytes())[..16]
-        ));
+        let stamp_path = self.stamp_path(&dest);
         let keep_stamp = stamp_path.parent().is_some_and(Path::is_dir);
         let key = format!(
             "{}|{}|{today}|{profile}|{}",
@@ -453,6 +450,11 @@ impl Site {
         })
     }
 
+    /// Where the stamp of builds into `dest` lives in the site's cache folder.
+    fn stamp_path(&self, dest: &Path) -> PathBuf {
+        stamp_path(&self.root, dest)
+    }
+
     /// Every file a build reads: crosswalk.yaml, the ledger's public key, content/, mappings/,
     /// themes/, and `also` (evidence files the last build found elsewhere in the site).
     fn inventory(&self, also: &[String]) -> Inventory {
@@ -539,6 +541,24 @@ struct Stamp {
     /// the build taken at this time; bodies spliced since then moved to `moved`.
     docs_taken_at: i128,
     moved: BTreeMap<String, BodySpan>,
+}
+
+/// The stamp of builds into the output folder `dest` (as `check_output_dir` resolved it).
+fn stamp_path(root: &Path, dest: &Path) -> PathBuf {
+    root.join(CACHE_DIR).join(format!(
+        "build-{}.json",
+        &write::content_hash(dest.to_string_lossy().as_bytes())[..16]
+    ))
+}
+
+/// Forgets the builds into `output` (a temporary folder that is gone): removes their stamp from
+/// the site's cache folder.
+pub fn forget_output(root: &Path, output: &Path) {
+    let dest = write::check_output_dir(root, output).unwrap_or_else(|_| output.to_path_buf());
+    let stamp = stamp_path(root, &dest);
+    for p in [files_path(&stamp), docs_path(&stamp), stamp] {
+        let _ = std::fs::remove_file(p);
+    }
 }
 
 fn files_path(stamp: &Path) -> PathBuf {

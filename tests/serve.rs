@@ -159,6 +159,8 @@ fn stopping_serve_removes_its_temporary_output_folder() {
         let root = dir.path().join("site");
         std::fs::create_dir(&root).unwrap();
         site(&root);
+        // With a cache folder, builds leave a stamp there, named after their output folder.
+        std::fs::create_dir(root.join(".crosswalk-cache")).unwrap();
         let tmp = dir.path().join("tmp");
         std::fs::create_dir(&tmp).unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_crosswalk"));
@@ -182,6 +184,12 @@ fn stopping_serve_removes_its_temporary_output_folder() {
         );
         assert!(made[0].join("policies/POL-A.html").is_file());
         assert_eq!(get(&addr, "/policies/POL-A.html").0, 200);
+        let stamps = || {
+            std::fs::read_dir(root.join(".crosswalk-cache"))
+                .unwrap()
+                .count()
+        };
+        assert!(stamps() > 0, "{signal}: the build left no stamp");
 
         let child = &mut server.0;
         let sent = Command::new("kill")
@@ -209,5 +217,11 @@ fn stopping_serve_removes_its_temporary_output_folder() {
             .map(|e| e.unwrap().path())
             .collect();
         assert!(left.is_empty(), "SIG{signal}: left behind {left:?}");
+        // That folder is gone for good: so is its stamp.
+        assert_eq!(
+            stamps(),
+            0,
+            "{signal}: stamps of the temporary output left behind"
+        );
     }
 }
