@@ -4,15 +4,14 @@
 
 mod common;
 
-use common::snapshot;
+use common::{assert_same_as_clean, snapshot, write_file as write};
 use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    fs::create_dir_all(p.parent().unwrap()).unwrap();
-    fs::write(p, text).unwrap();
+/// Builds with `--timings`; returns stderr, which names the stages that ran.
+fn build(root: &Path, out: &Path) -> String {
+    common::build_into(root, out, &["--timings"])
 }
 
 fn policy(id: &str, title: &str, owner: &str, body: &str) -> String {
@@ -21,31 +20,8 @@ fn policy(id: &str, title: &str, owner: &str, body: &str) -> String {
     )
 }
 
-/// Builds with `--timings`; returns stderr, which names the stages that ran.
-fn build(root: &Path, out: &Path) -> String {
-    let o = Command::new(env!("CARGO_BIN_EXE_crosswalk"))
-        .args(["build", "--timings", "--today", "2026-11-23", "--root"])
-        .arg(root)
-        .arg("--output")
-        .arg(out)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 fn spliced(log: &str) -> bool {
     log.lines().any(|l| l.trim_start().starts_with("splice:"))
-}
-
-fn assert_same_as_clean(root: &Path, out: &Path, scratch: &Path, step: &str) {
-    let clean = scratch.join(format!("clean-{step}"));
-    build(root, &clean);
-    common::assert_same_files(
-        &snapshot(out),
-        &snapshot(&clean),
-        &format!("after {step}, compared with a clean build"),
-    );
 }
 
 /// A site with two policies, an evidence record and a cache folder, built once.

@@ -4,44 +4,19 @@
 
 mod common;
 
-use common::snapshot;
+use common::{assert_same_as_clean, snapshot, write_file as write};
 use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    fs::create_dir_all(p.parent().unwrap()).unwrap();
-    fs::write(p, text).unwrap();
+fn build(root: &Path, out: &Path) -> String {
+    common::build_into(root, out, &[])
 }
 
 fn policy(id: &str, title: &str, controls: &str, body: &str) -> String {
     format!(
         "---\nid: {id}\ntitle: {title}\nowner: CISO\nversion: \"1\"\napproved: 2026-06-01\nreview_every: 12 months\nclassification: internal\ncontrols: [{controls}]\n---\n{body}\n"
     )
-}
-
-fn build(root: &Path, out: &Path) -> String {
-    let o = Command::new(env!("CARGO_BIN_EXE_crosswalk"))
-        .args(["build", "--today", "2026-11-23", "--root"])
-        .arg(root)
-        .arg("--output")
-        .arg(out)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// The incremental output equals a clean build of the site as it is now, byte for byte.
-fn assert_same_as_clean(root: &Path, incremental: &Path, scratch: &Path, step: &str) {
-    let clean = scratch.join(format!("clean-{step}"));
-    build(root, &clean);
-    common::assert_same_files(
-        &snapshot(incremental),
-        &snapshot(&clean),
-        &format!("after {step}, compared with a clean build"),
-    );
 }
 
 #[test]

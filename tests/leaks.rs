@@ -3,11 +3,10 @@
 
 mod common;
 
-use common::snapshot;
+use common::{snapshot, write_file as write};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// Distinct markers, one per field, so a failure names the field that leaked.
 const FIELDS: &[(&str, &str)] = &[
@@ -90,12 +89,6 @@ fn shared_full() -> String {
         )
 }
 
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    fs::create_dir_all(p.parent().unwrap()).unwrap();
-    fs::write(p, text).unwrap();
-}
-
 fn site(root: &Path) {
     write(
         root,
@@ -172,21 +165,7 @@ fn secrets(root: &Path) -> Vec<PathBuf> {
 }
 
 fn build(root: &Path, out: &Path, profile: &str) {
-    let o = Command::new(env!("CARGO_BIN_EXE_crosswalk"))
-        .args([
-            "build",
-            "--today",
-            "2026-11-23",
-            "--profile",
-            profile,
-            "--root",
-        ])
-        .arg(root)
-        .arg("--output")
-        .arg(out)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::build_into(root, out, &["--profile", profile]);
 }
 
 fn leaks(snap: &BTreeMap<PathBuf, Vec<u8>>) -> Vec<String> {

@@ -242,6 +242,40 @@ pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     out
 }
 
+/// Writes `text` at `rel` under `root`, creating folders as needed.
+pub fn write_file(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+/// `crosswalk build --today 2026-11-23 --root ROOT --output OUT EXTRA...`, which must succeed;
+/// returns its stderr (warnings, `--timings`).
+pub fn build_into(root: &Path, out: &Path, extra: &[&str]) -> String {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_crosswalk"))
+        .args(["build", "--today", "2026-11-23", "--root"])
+        .arg(root)
+        .arg("--output")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The output at `out` equals, byte for byte, a clean build of the site as it is now (made in
+/// `scratch`); `step` names the comparison in a failure.
+pub fn assert_same_as_clean(root: &Path, out: &Path, scratch: &Path, step: &str) {
+    let clean = scratch.join(format!("clean-{step}"));
+    build_into(root, &clean, &[]);
+    assert_same_files(
+        &snapshot(out),
+        &snapshot(&clean),
+        &format!("after {step}, compared with a clean build"),
+    );
+}
+
 /// Two output trees hold the same files with the same bytes; `context` says which comparison
 /// failed. Contents are not printed: a differing page can be megabytes.
 pub fn assert_same_files(
