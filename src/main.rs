@@ -44,6 +44,7 @@ impl Common {
             quiet: self.quiet,
             cache_dir: None,
             force: false,
+            stamp_dir: None,
         }
     }
 }

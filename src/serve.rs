@@ -43,7 +43,7 @@ pub struct ServeOptions {
 /// Runs until the process gets SIGINT (Ctrl-C) or SIGTERM, then finishes a build in progress,
 /// removes the temporary output folder if it made one, and returns `Ok`. Returns an error only on
 /// a start-up failure (after removing that folder too).
-pub fn serve(root: &Path, so: ServeOptions) -> Result<(), String> {
+pub fn serve(root: &Path, mut so: ServeOptions) -> Result<(), String> {
     let (output, temporary) = match &so.output {
         Some(o) => (o.clone(), false),
         None => (
@@ -57,6 +57,19 @@ pub fn serve(root: &Path, so: ServeOptions) -> Result<(), String> {
         tiny_http::Server::http(("127.0.0.1", so.port))
             .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", so.port))?,
     );
+    // A temporary output gets a temporary stamp folder beside it: edits are spliced and unchanged
+    // saves skipped whether or not the site keeps a `.crosswalk-cache/`, and the site's folder
+    // never collects stamps of outputs that are gone.
+    let stamps = temporary.then(|| {
+        let mut name = output.file_name().unwrap_or_default().to_os_string();
+        name.push(".stamps");
+        output.with_file_name(name)
+    });
+    if let Some(dir) = &stamps
+        && std::fs::create_dir_all(dir).is_ok()
+    {
+        so.opts.stamp_dir = Some(dir.clone());
+    }
     let builds = Arc::new(Builds::default());
     {
         // Ctrl-C or SIGTERM: no new builds, stop taking requests; the shutdown proper follows the
@@ -88,8 +101,9 @@ pub fn serve(root: &Path, so: ServeOptions) -> Result<(), String> {
             output.display()
         );
         let _ = std::fs::remove_dir_all(&output);
-        // The build records kept for that folder in the site's cache would never be used again.
-        crate::site::forget_output(root, &output);
+        if let Some(dir) = &stamps {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
     result
 }

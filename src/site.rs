@@ -33,6 +33,9 @@ pub struct Options {
     pub cache_dir: Option<PathBuf>,
     /// Rebuild even when no input changed.
     pub force: bool,
+    /// Where builds keep their stamps; default: the site's `.crosswalk-cache/`, used only if it
+    /// exists. `serve` gives a temporary folder of its own, so every site gets its fast paths.
+    pub stamp_dir: Option<PathBuf>,
 }
 
 /// A loaded, resolved and analysed site.
@@ -171,7 +174,10 @@ impl Site {
             .profile
             .clone()
             .unwrap_or_else(|| self.config.default_profile.clone());
-        let stamp_path = self.stamp_path(&dest);
+        let stamp_path = match &opts.stamp_dir {
+            Some(dir) => dir.join(stamp_name(&dest)),
+            None => self.stamp_path(&dest),
+        };
         let keep_stamp = stamp_path.parent().is_some_and(Path::is_dir);
         let key = format!(
             "{}|{}|{today}|{profile}|{}",
@@ -545,20 +551,14 @@ struct Stamp {
 
 /// The stamp of builds into the output folder `dest` (as `check_output_dir` resolved it).
 fn stamp_path(root: &Path, dest: &Path) -> PathBuf {
-    root.join(CACHE_DIR).join(format!(
-        "build-{}.json",
-        &write::content_hash(dest.to_string_lossy().as_bytes())[..16]
-    ))
+    root.join(CACHE_DIR).join(stamp_name(dest))
 }
 
-/// Forgets the builds into `output` (a temporary folder that is gone): removes their stamp from
-/// the site's cache folder.
-pub fn forget_output(root: &Path, output: &Path) {
-    let dest = write::check_output_dir(root, output).unwrap_or_else(|_| output.to_path_buf());
-    let stamp = stamp_path(root, &dest);
-    for p in [files_path(&stamp), docs_path(&stamp), stamp] {
-        let _ = std::fs::remove_file(p);
-    }
+fn stamp_name(dest: &Path) -> String {
+    format!(
+        "build-{}.json",
+        &write::content_hash(dest.to_string_lossy().as_bytes())[..16]
+    )
 }
 
 fn files_path(stamp: &Path) -> PathBuf {
