@@ -689,7 +689,7 @@ fn write_stamp(
     docs: Option<&BTreeMap<String, DocStamp>>,
 ) -> std::io::Result<()> {
     let put = |p: &Path, bytes: &[u8]| {
-        let tmp = p.with_extension("tmp");
+        let tmp = p.with_extension(format!("tmp-{}", std::process::id()));
         std::fs::write(&tmp, bytes)?;
         std::fs::rename(&tmp, p)
     };
