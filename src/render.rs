@@ -17,6 +17,9 @@ pub struct Theme {
     /// A hash of every template and static file: a page whose view and theme are unchanged need
     /// not be rendered again.
     pub fingerprint: String,
+    /// Whether the templates show a document's body only as `{{ body | safe }}`, once: only then
+    /// can a build splice a new body into a page rendered earlier.
+    pub body_spliceable: bool,
 }
 
 impl Theme {
@@ -142,10 +145,13 @@ impl Theme {
                 ));
             }
         }
+        let body_spliceable =
+            body_shown_once_verbatim(templates.iter().map(|(_, t, _)| t.as_str()));
         Ok(Theme {
             tera,
             static_files,
             fingerprint,
+            body_spliceable,
         })
     }
 }
@@ -165,6 +171,55 @@ impl Theme {
                 )
             })
     }
+}
+
+/// True when, across all `templates`, the variable `body` appears in exactly one tag, and that
+/// tag is `{{ body | safe }}` (spacing and `-` trim markers aside). A template that also filters,
+/// measures or tests the body would make a spliced page differ from a rendered one.
+fn body_shown_once_verbatim<'a>(templates: impl Iterator<Item = &'a str>) -> bool {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    let (mut uses, mut verbatim) = (0, 0);
+    for text in templates {
+        let mut rest = text;
+        while let Some(open) = rest.find(['{']) {
+            let after = &rest[open + 1..];
+            let close = match after.chars().next() {
+                Some('{') => "}}",
+                Some('%') => "%}",
+                Some('#') => "#}",
+                _ => {
+                    rest = after;
+                    continue;
+                }
+            };
+            let Some(end) = after[1..].find(close) else {
+                break;
+            };
+            let inner = &after[1..1 + end];
+            rest = &after[1 + end + close.len()..];
+            if close == "#}" {
+                continue;
+            }
+            let mut n = 0;
+            for (i, _) in inner.match_indices("body") {
+                let before = inner[..i].chars().next_back();
+                let next = inner[i + 4..].chars().next();
+                if !before.is_some_and(|c| is_ident(c) || c == '.') && !next.is_some_and(is_ident) {
+                    n += 1;
+                }
+            }
+            uses += n;
+            let bare: String = inner
+                .trim_matches('-')
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            if n == 1 && close == "}}" && bare == "body|safe" {
+                verbatim += 1;
+            }
+        }
+    }
+    uses == 1 && verbatim == 1
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
@@ -408,6 +463,9 @@ impl<'a> Renderer<'a> {
         let Some(body) = body else {
             return Ok((self.render_with(p, None)?.into_bytes(), None));
         };
+        if !self.theme.body_spliceable {
+            return Ok((self.render_with(p, Some(body))?.into_bytes(), None));
+        }
         let mark = placeholder();
         let html = self.render_with(p, Some(mark))?;
         match html.match_indices(mark).map(|(i, _)| i).collect::<Vec<_>>()[..] {
@@ -484,6 +542,25 @@ mod tests {
             "# Other\nText"
         );
         assert_eq!(without_title("Text", "Access Policy"), "Text");
+    }
+
+    #[test]
+    fn only_a_body_shown_once_verbatim_can_be_spliced() {
+        let ok = |ts: &[&str]| body_shown_once_verbatim(ts.iter().copied());
+        assert!(ok(&[
+            "<main>{{ body | safe }}</main>",
+            "{{ page.body }} <tbody>"
+        ]));
+        assert!(ok(&["{{- body|safe -}}"]));
+        assert!(!ok(&[
+            "{{ body | safe }}",
+            "<meta content=\"{{ body | striptags }}\">"
+        ]));
+        assert!(!ok(&["{{ body | safe }}{% if body %}x{% endif %}"]));
+        assert!(!ok(&["{{ body | wordcount }}"]));
+        assert!(!ok(&["{{ body | safe }}{{ body | safe }}"]));
+        assert!(!ok(&["no body here"]));
+        assert!(ok(&["{# body #}{{ body | safe }}"]));
     }
 
     #[test]

@@ -208,3 +208,41 @@ fn the_fast_path_steps_aside_when_more_than_a_body_changed() {
     );
     common::assert_same_files(&snapshot(&out), &before, "after a failed build");
 }
+
+/// A theme that uses the body other than once, verbatim (here also its length) cannot have a
+/// body spliced in: every build renders such pages in full.
+#[test]
+fn a_theme_that_transforms_the_body_is_never_spliced() {
+    let dir = tempfile::tempdir().unwrap();
+    let (root, out) = site(dir.path());
+    let template = include_str!("../themes/default/templates/document.html").replace(
+        "{{ body | safe }}",
+        "<p class=\"size\">{{ body | length }} characters</p>\n{{ body | safe }}",
+    );
+    write(&root, "themes/default/templates/document.html", &template);
+    build(&root, &out);
+    write(
+        &root,
+        "content/policies/backup.md",
+        &policy(
+            "POL-BACKUP",
+            "Backup",
+            "CTO",
+            "A different opening sentence for backups.",
+        ),
+    );
+    let log = build(&root, &out);
+    assert!(!spliced(&log), "{log}");
+    let page = fs::read_to_string(out.join("policies/POL-BACKUP.html")).unwrap();
+    let body = "<p>A different opening sentence for backups.</p>\n";
+    assert!(
+        page.contains(&format!("<p class=\"size\">{} characters</p>", body.len())),
+        "the size follows the body: {page}"
+    );
+    assert_same_as_clean(
+        &root,
+        &out,
+        dir.path(),
+        "an edit under a transforming theme",
+    );
+}
