@@ -321,7 +321,10 @@ impl Writer {
 
     /// Publishes the site's file `src` (whose SHA-256 is `sha256`) as `rel`.
     pub fn place(&self, rel: &str, src: &Path, sha256: &str) -> Result<(), Diagnostic> {
-        if let Some(t) = self.target(rel, format!("sha256:{sha256}"))? {
+        // The mode is part of the recorded hash: switching between `link` and `copy` replaces
+        // every published file, not only those whose content changed.
+        let mode = if self.link { "link" } else { "copy" };
+        if let Some(t) = self.target(rel, format!("{mode}:sha256:{sha256}"))? {
             place_file(src, &t, self.link).map_err(|e| io_err("cannot copy", src, e))?;
         }
         Ok(())

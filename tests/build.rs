@@ -54,7 +54,7 @@ fn evidence_file_is_copied_byte_for_byte() {
     let site = Site::minimal();
     site.build(&[])
         .assert_ok()
-        .assert_stderr_has("copied 1 evidence files");
+        .assert_stderr_has("published 1 evidence files");
     let copied = site
         .out()
         .join("evidence/files/EV-ACCESS-REVIEW-access-review.csv");
@@ -63,6 +63,34 @@ fn evidence_file_is_copied_byte_for_byte() {
         bytes, ARTIFACT,
         "copied evidence file differs from the original"
     );
+}
+
+/// `evidence_files: link` (the default) publishes the site's file itself, hard-linked, when the
+/// output is on the same file system; `copy` publishes a file of its own.
+#[cfg(unix)]
+#[test]
+fn evidence_files_are_linked_by_default_and_copied_on_request() {
+    use std::os::unix::fs::MetadataExt;
+    let site = Site::minimal();
+    let source = site.path("content/evidence/files/access-review.csv");
+    let published = site
+        .out()
+        .join("evidence/files/EV-ACCESS-REVIEW-access-review.csv");
+    let inode = |p: &std::path::Path| std::fs::metadata(p).unwrap().ino();
+    site.build(&[]).assert_ok();
+    assert_eq!(inode(&published), inode(&source), "linked by default");
+
+    site.write(
+        "crosswalk.yaml",
+        &format!("{}evidence_files: copy\n", common::CONFIG),
+    );
+    site.build(&[]).assert_ok();
+    assert_ne!(
+        inode(&published),
+        inode(&source),
+        "`copy` makes a file of its own"
+    );
+    assert_eq!(std::fs::read(&published).unwrap(), ARTIFACT);
 }
 
 #[test]
@@ -309,7 +337,7 @@ fn the_records_of_one_evidence_file_share_one_page_in_file_order() {
     );
     site.build(&[])
         .assert_ok()
-        .assert_stderr_has("copied 3 evidence files");
+        .assert_stderr_has("published 3 evidence files");
     let html = site.page("evidence/records/quarterly-reviews.html");
     assert_eq!(section_ids(&html), ["EV-C", "EV-A", "EV-B"], "file order");
     assert!(html.contains("<title>Quarterly reviews · "), "{html}");

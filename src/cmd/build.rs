@@ -54,7 +54,7 @@ pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
             String::new()
         };
         eprintln!(
-            "built {} pages and copied {} evidence files into {} in {total} ms ({} files written, {} unchanged){warnings}",
+            "built {} pages and published {} evidence files into {} in {total} ms ({} files written, {} unchanged){warnings}",
             report.pages,
             report.files_copied,
             report.output.display(),
