@@ -82,7 +82,7 @@ fn evidence_files_are_linked_by_default_and_copied_on_request() {
 
     site.write(
         "crosswalk.yaml",
-        &format!("{}evidence_files: copy\n", common::CONFIG),
+        format!("{}evidence_files: copy\n", common::CONFIG),
     );
     site.build(&[]).assert_ok();
     assert_ne!(
