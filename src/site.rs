@@ -11,7 +11,7 @@ use crate::model::Date;
 use crate::model::DocKind;
 use crate::overlap::{self, Pair};
 use crate::render::{self, BodySpan, Renderer, SiteView, Theme};
-use crate::resolve::{self, Model, ResolvedDocument, SealState};
+use crate::resolve::{self, Model, SealState};
 use crate::view;
 use crate::write::{self, Writer};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -51,7 +51,7 @@ pub struct Analysis {
 pub struct BuildReport {
     pub output: PathBuf,
     pub pages: usize,
-    pub files_copied: usize,
+    pub files_published: usize,
     pub warnings: usize,
     pub timings: Vec<(&'static str, Duration)>,
     /// No input changed since the last build into this output: nothing was done.
@@ -174,10 +174,11 @@ impl Site {
             .profile
             .clone()
             .unwrap_or_else(|| self.config.default_profile.clone());
-        let stamp_path = match &opts.stamp_dir {
-            Some(dir) => dir.join(stamp_name(&dest)),
-            None => self.stamp_path(&dest),
-        };
+        let stamp_path = opts
+            .stamp_dir
+            .clone()
+            .unwrap_or_else(|| self.root.join(CACHE_DIR))
+            .join(stamp_name(&dest));
         let keep_stamp = stamp_path.parent().is_some_and(Path::is_dir);
         let key = format!(
             "{}|{}|{today}|{profile}|{}",
@@ -221,7 +222,7 @@ impl Site {
                     return Ok(BuildReport {
                         output: dest,
                         pages: 0,
-                        files_copied: 0,
+                        files_published: 0,
                         warnings: 0,
                         timings,
                         up_to_date: true,
@@ -247,7 +248,7 @@ impl Site {
                         return Ok(BuildReport {
                             output: dest,
                             pages: st.pages,
-                            files_copied: st.copied,
+                            files_published: st.published,
                             warnings: st.warnings,
                             timings,
                             up_to_date: false,
@@ -319,23 +320,31 @@ impl Site {
                 let view_hash = render::page_view_hash(&theme, &site_json, p);
                 let input = render::input_with_body(&view_hash, src.map(|d| d.doc.body.as_str()));
                 let rel = src.map(|d| crate::diagnostic::display_path(&d.doc.path));
+                // What the stamp records of a document page, given where its body sits.
+                let doc_stamp = |span: BodySpan| {
+                    rel.clone().zip(src).map(|(rel, d)| {
+                        let ds = DocStamp {
+                            fm: doc_fm_hash(&d.doc),
+                            page: p.path.clone(),
+                            view: view_hash.clone(),
+                            span,
+                        };
+                        (rel, ds)
+                    })
+                };
                 // A document page is kept only if the stamp knows where its body is, unless the
                 // stamp lost its document list (then every document page is rendered once more).
-                let splice_ready = src.is_none()
-                    || !old_docs.is_empty()
-                    || rel.as_ref().is_some_and(|r| old_docs.contains_key(r));
-                if splice_ready && previous.get(&p.path) == Some(&input) && writer.keep(&p.path) {
+                if (src.is_none() || !old_docs.is_empty())
+                    && previous.get(&p.path) == Some(&input)
+                    && writer.keep(&p.path)
+                {
                     // The page is as the last build left it, and so is its body's place.
-                    let doc = rel.zip(src).and_then(|(rel, d)| {
-                        let old = old_docs.get(&rel).filter(|o| o.page == p.path)?;
-                        let ds = DocStamp {
-                            fm: fm_hash(d),
-                            view: view_hash.clone(),
-                            ..old.clone()
-                        };
-                        Some((rel, ds))
-                    });
-                    return Ok((p.path.clone(), input, doc));
+                    let span = rel
+                        .as_ref()
+                        .and_then(|r| old_docs.get(r))
+                        .filter(|o| o.page == p.path)
+                        .map(|o| o.span);
+                    return Ok((p.path.clone(), input, span.and_then(doc_stamp)));
                 }
                 let body = src.map(|d| {
                     render::markdown(
@@ -345,16 +354,7 @@ impl Site {
                 });
                 let (bytes, span) = renderer.render(p, body.as_deref())?;
                 writer.put(&p.path, &bytes)?;
-                let doc = rel.zip(src).zip(span).map(|((rel, d), span)| {
-                    let ds = DocStamp {
-                        fm: fm_hash(d),
-                        page: p.path.clone(),
-                        view: view_hash.clone(),
-                        span,
-                    };
-                    (rel, ds)
-                });
-                Ok((p.path.clone(), input, doc))
+                Ok((p.path.clone(), input, span.and_then(doc_stamp)))
             })
             .collect::<Result<_, Diagnostic>>()
             .map_err(fail)?;
@@ -411,7 +411,7 @@ impl Site {
             .collect();
         let page_count = plan.len();
         drop(plan);
-        let files_copied = places.len();
+        let files_published = places.len();
         let mut inputs = BTreeMap::new();
         let mut docs = BTreeMap::new();
         for (path, input, doc) in rendered {
@@ -434,7 +434,7 @@ impl Site {
                 manifest: manifest_identity(&dest),
                 files: stats.written + stats.unchanged,
                 pages: page_count,
-                copied: files_copied,
+                published: files_published,
                 warnings: diagnostics.warning_count(),
                 docs_taken_at: taken_at,
                 moved: BTreeMap::new(),
@@ -447,18 +447,13 @@ impl Site {
         Ok(BuildReport {
             output: dest,
             pages: page_count,
-            files_copied,
+            files_published,
             warnings: diagnostics.warning_count(),
             timings,
             up_to_date: false,
             written: stats.written,
             unchanged: stats.unchanged,
         })
-    }
-
-    /// Where the stamp of builds into `dest` lives in the site's cache folder.
-    fn stamp_path(&self, dest: &Path) -> PathBuf {
-        stamp_path(&self.root, dest)
     }
 
     /// Every file a build reads: crosswalk.yaml, the ledger's public key, content/, mappings/,
@@ -500,7 +495,7 @@ impl Site {
             }
             by_page.insert(recorded.page.clone(), (rel.clone(), recorded, doc));
         }
-        let spans = std::sync::Mutex::new(Vec::new());
+        let mut spans = Vec::new();
         let pages: Vec<String> = by_page.keys().cloned().collect();
         let written = write::patch_pages(
             dest,
@@ -511,16 +506,15 @@ impl Site {
                     self.config.html,
                 );
                 let (bytes, span) = render::splice_body(now, recorded.span, &body)?;
-                spans.lock().ok()?.push((rel.clone(), span));
+                spans.push((rel.clone(), span));
                 Some(write::PagePatch {
-                    path: page.to_string(),
                     bytes,
                     input: render::input_with_body(&recorded.view, Some(&doc.body)),
                 })
             },
             &pages,
         )?;
-        Some((written, spans.into_inner().ok()?))
+        Some((written, spans))
     }
 }
 
@@ -541,7 +535,7 @@ struct Stamp {
     manifest: String,
     files: usize,
     pages: usize,
-    copied: usize,
+    published: usize,
     warnings: usize,
     /// The document list (`docs_path`, keyed by the document's path in the site) was written by
     /// the build taken at this time; bodies spliced since then moved to `moved`.
@@ -549,11 +543,8 @@ struct Stamp {
     moved: BTreeMap<String, BodySpan>,
 }
 
-/// The stamp of builds into the output folder `dest` (as `check_output_dir` resolved it).
-fn stamp_path(root: &Path, dest: &Path) -> PathBuf {
-    root.join(CACHE_DIR).join(stamp_name(dest))
-}
-
+/// The name of the stamp of builds into the output folder `dest` (as `check_output_dir`
+/// resolved it).
 fn stamp_name(dest: &Path) -> String {
     format!(
         "build-{}.json",
@@ -673,10 +664,6 @@ fn doc_fm_hash(d: &crate::model::Document) -> String {
         )
         .as_bytes(),
     )
-}
-
-fn fm_hash(d: &ResolvedDocument) -> String {
-    doc_fm_hash(&d.doc)
 }
 
 /// Writes the stamp, its inventory's text and (when given) its document list, each by rename:

@@ -120,20 +120,19 @@ fn manifest_hash_at(text: &str, kind: char, path: &str) -> Option<std::ops::Rang
     None
 }
 
-/// A page replaced in place of a full write: its path, its new bytes, its new input hash.
+/// A page's replacement: its new bytes and its new input hash.
 pub struct PagePatch {
-    pub path: String,
     pub bytes: Vec<u8>,
     pub input: String,
 }
 
-/// Replaces a few pages of a previous output without reading the whole manifest into memory:
-/// `current` must give each page's bytes as they are now, which must match the manifest (a page
-/// edited by hand is not patched: `None`, and nothing is written). Each page is written beside its
+/// Replaces a few pages of a previous output without parsing the whole manifest: `make` gets
+/// each page's path and its bytes as they are now, which must match the manifest (a page edited
+/// by hand is not patched: `None`, and nothing is written). Each page is written beside its
 /// target and renamed over it, then the manifest, with those pages' lines rewritten, the same way.
 pub fn patch_pages(
     dest: &Path,
-    make: impl Fn(&str, &[u8]) -> Option<PagePatch>,
+    mut make: impl FnMut(&str, &[u8]) -> Option<PagePatch>,
     pages: &[String],
 ) -> Option<usize> {
     if !dest.join(MARKER).exists() {
@@ -154,11 +153,6 @@ pub fn patch_pages(
         text.replace_range(at, &patch.input);
         patches.push((target, patch));
     }
-    let tmp_of = |p: &Path| {
-        let mut n = p.file_name().unwrap_or_default().to_os_string();
-        n.push(format!(".crosswalk-tmp-{}", std::process::id()));
-        p.with_file_name(n)
-    };
     let mut staged = Vec::new();
     let manifest = dest.join(MANIFEST);
     let files = patches
@@ -166,7 +160,7 @@ pub fn patch_pages(
         .map(|(t, p)| (t.as_path(), p.bytes.as_slice()))
         .chain([(manifest.as_path(), text.as_bytes())]);
     for (target, bytes) in files {
-        let tmp = tmp_of(target);
+        let tmp = tmp_beside(target);
         if std::fs::write(&tmp, bytes).is_err() {
             let _ = std::fs::remove_file(&tmp);
             for (t, _) in &staged {
@@ -176,10 +170,22 @@ pub fn patch_pages(
         }
         staged.push((tmp, target.to_path_buf()));
     }
-    for (tmp, target) in &staged {
-        std::fs::rename(tmp, target).ok()?;
+    for (i, (tmp, target)) in staged.iter().enumerate() {
+        if std::fs::rename(tmp, target).is_err() {
+            for (t, _) in &staged[i..] {
+                let _ = std::fs::remove_file(t);
+            }
+            return None;
+        }
     }
     Some(patches.len())
+}
+
+/// A temporary name beside `target`, of this process's own, to write to before renaming.
+fn tmp_beside(target: &Path) -> PathBuf {
+    let mut n = target.file_name().unwrap_or_default().to_os_string();
+    n.push(format!(".crosswalk-tmp-{}", std::process::id()));
+    target.with_file_name(n)
 }
 
 /// A fast content hash for change detection (not for integrity: evidence uses SHA-256).
@@ -302,9 +308,7 @@ impl Writer {
         Ok(Some(match &self.mode {
             Mode::Full { .. } => target,
             Mode::Incremental { .. } => {
-                let mut n = target.file_name().unwrap_or_default().to_os_string();
-                n.push(format!(".crosswalk-tmp-{}", std::process::id()));
-                let tmp = target.with_file_name(n);
+                let tmp = tmp_beside(&target);
                 self.state().staged.push((tmp.clone(), target));
                 tmp
             }
@@ -400,8 +404,7 @@ impl Writer {
                 };
                 let mut staged = st.staged;
                 let target = self.dest.join(MANIFEST);
-                let tmp =
-                    target.with_extension(format!("json.crosswalk-tmp-{}", std::process::id()));
+                let tmp = tmp_beside(&target);
                 if let Err(e) = std::fs::create_dir_all(self.dest.join(".crosswalk"))
                     .and_then(|_| std::fs::write(&tmp, &manifest_bytes))
                 {

@@ -56,7 +56,7 @@ pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
         eprintln!(
             "built {} pages and published {} evidence files into {} in {total} ms ({} files written, {} unchanged){warnings}",
             report.pages,
-            report.files_copied,
+            report.files_published,
             report.output.display(),
             report.written,
             report.unchanged
