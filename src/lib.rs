@@ -12,6 +12,7 @@
 pub mod cache;
 pub mod config;
 pub mod coverage;
+pub mod deps;
 pub mod diagnostic;
 pub mod embedded;
 pub mod freshness;

@@ -405,6 +405,7 @@ pub fn parse_document(kind: DocKind, rel: &Path, text: &str) -> Result<Document,
         front_matter_line: split.yaml_line,
         body: split.body.to_string(),
         meta,
+        fingerprint: crate::deps::hash_bytes(text.as_bytes()),
     })
 }
 

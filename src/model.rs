@@ -219,6 +219,8 @@ pub struct Document {
     /// 1-based line where the front matter's YAML starts.
     pub front_matter_line: usize,
     pub body: String,
+    /// A hash of the whole file as read: what the pages made from it depend on.
+    pub fingerprint: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -59,6 +59,8 @@ pub struct BuildReport {
     /// Files written, and files left as they were because their content did not change.
     pub written: usize,
     pub unchanged: usize,
+    /// Pages whose view was built (the rest were known unchanged by their keys).
+    pub views: usize,
 }
 
 pub struct Site {
@@ -228,6 +230,7 @@ impl Site {
                         up_to_date: true,
                         written: 0,
                         unchanged: st.files,
+                        views: 0,
                     });
                 }
                 Changes::Modified(changed) => {
@@ -254,6 +257,7 @@ impl Site {
                             up_to_date: false,
                             written,
                             unchanged: st.files.saturating_sub(written),
+                            views: 0,
                         });
                     }
                 }
@@ -284,10 +288,6 @@ impl Site {
         let t = Instant::now();
         let plan = view::Plan::new(&model, &coverage, &pairs);
         timings.push(("plan", t.elapsed()));
-
-        // Render and write each page as it is made. Pages whose inputs are what the last build
-        // rendered, and whose file is still there, are neither rendered nor written.
-        let t = Instant::now();
         let site = SiteView {
             title: model.config.title.clone(),
             organisation: model.config.organisation.clone(),
@@ -296,6 +296,33 @@ impl Site {
             version: env!("CARGO_PKG_VERSION"),
         };
         let site_json = serde_json::to_vec(&site).unwrap_or_default();
+
+        // Which pages cannot have changed: their key is the one the last build recorded.
+        let t = Instant::now();
+        let globals = crate::deps::globals(&model, &pairs, &theme.fingerprint, &site_json);
+        let keys = crate::deps::page_keys(&plan);
+        let old_docs = stamp
+            .as_ref()
+            .map(|s| read_docs(&stamp_path, s, None))
+            .unwrap_or_default();
+        let mut old_keys = stamp
+            .as_ref()
+            .filter(|_| !opts.force)
+            .and_then(|s| read_deps(&stamp_path, s))
+            .filter(|(g, _)| *g == globals)
+            .map(|(_, keys)| keys)
+            .unwrap_or_default();
+        // A page whose body was spliced since the keys were written is not what its key says.
+        for rel in stamp.iter().flat_map(|s| s.moved.keys()) {
+            if let Some(d) = old_docs.get(rel) {
+                old_keys.remove(&d.page);
+            }
+        }
+        timings.push(("deps", t.elapsed()));
+
+        // Render and write each page as it is made. Pages whose inputs are what the last build
+        // rendered, and whose file is still there, are neither rendered nor written.
+        let t = Instant::now();
         let renderer = Renderer::new(&theme, &site);
         let writer = Writer::begin(
             &dest,
@@ -307,19 +334,39 @@ impl Site {
             .filter(|_| !opts.force)
             .map(|m| m.inputs.clone())
             .unwrap_or_default();
-        let old_docs = stamp
-            .map(|s| read_docs(&stamp_path, &s, None))
-            .unwrap_or_default();
-        type Rendered = (String, String, Option<(String, DocStamp)>);
+        let views = std::sync::atomic::AtomicUsize::new(0);
         let rendered: Vec<Rendered> = (0..plan.len())
             .into_par_iter()
             .map(|i| {
+                let src = plan.document(i);
+                let rel = src.map(|d| crate::diagnostic::display_path(&d.doc.path));
+                let key = keys[i];
+                // Unchanged by its key: neither viewed nor rendered, if its file is still there
+                // (and, for a document page, the stamp knows where its body is).
+                if let Some(key) = key {
+                    let path = plan.path(i);
+                    if old_keys.get(&path) == Some(&key)
+                        && let Some(input) = previous.get(&path)
+                    {
+                        let doc = match &rel {
+                            None => Some(None),
+                            Some(rel) => old_docs
+                                .get(rel)
+                                .filter(|o| o.page == path)
+                                .map(|o| Some((rel.clone(), o.clone()))),
+                        };
+                        if let Some(doc) = doc
+                            && writer.keep(&path)
+                        {
+                            return Ok((path, input.clone(), doc, Some(key)));
+                        }
+                    }
+                }
+                views.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let p = plan.page(i);
                 let p = p.as_ref();
-                let src = plan.document(i);
                 let view_hash = render::page_view_hash(&theme, &site_json, p);
                 let input = render::input_with_body(&view_hash, src.map(|d| d.doc.body.as_str()));
-                let rel = src.map(|d| crate::diagnostic::display_path(&d.doc.path));
                 // What the stamp records of a document page, given where its body sits.
                 let doc_stamp = |span: BodySpan| {
                     rel.clone().zip(src).map(|(rel, d)| {
@@ -344,7 +391,7 @@ impl Site {
                         .and_then(|r| old_docs.get(r))
                         .filter(|o| o.page == p.path)
                         .map(|o| o.span);
-                    return Ok((p.path.clone(), input, span.and_then(doc_stamp)));
+                    return Ok((p.path.clone(), input, span.and_then(doc_stamp), key));
                 }
                 let body = src.map(|d| {
                     render::markdown(
@@ -354,7 +401,7 @@ impl Site {
                 });
                 let (bytes, span) = renderer.render(p, body.as_deref())?;
                 writer.put(&p.path, &bytes)?;
-                Ok((p.path.clone(), input, span.and_then(doc_stamp)))
+                Ok((p.path.clone(), input, span.and_then(doc_stamp), key))
             })
             .collect::<Result<_, Diagnostic>>()
             .map_err(fail)?;
@@ -414,7 +461,11 @@ impl Site {
         let files_published = places.len();
         let mut inputs = BTreeMap::new();
         let mut docs = BTreeMap::new();
-        for (path, input, doc) in rendered {
+        let mut page_keys = Vec::new();
+        for (path, input, doc, key) in rendered {
+            if let Some(key) = key {
+                page_keys.push((path.clone(), key));
+            }
             inputs.insert(path, input);
             if let Some((rel, d)) = doc {
                 docs.insert(rel, d);
@@ -439,7 +490,7 @@ impl Site {
                 docs_taken_at: taken_at,
                 moved: BTreeMap::new(),
             };
-            let _ = write_stamp(&stamp_path, &st, &text, Some(&docs));
+            let _ = write_stamp(&stamp_path, &st, &text, Some((&docs, globals, &page_keys)));
         }
         timings.push(("write", t.elapsed()));
         timings.push(("total", started.elapsed()));
@@ -453,6 +504,7 @@ impl Site {
             up_to_date: false,
             written: stats.written,
             unchanged: stats.unchanged,
+            views: views.into_inner(),
         })
     }
 
@@ -517,6 +569,9 @@ impl Site {
         Some((written, spans))
     }
 }
+
+/// A page as built: its path, input hash, stamp (document pages) and key.
+type Rendered = (String, String, Option<(String, DocStamp)>, Option<u64>);
 
 /// What a build leaves in the cache folder: what it was made from (the inventory of its input
 /// files, taken at `taken_at`), the identity (size, modification time) of the manifest it wrote,
@@ -624,6 +679,40 @@ fn read_docs(stamp: &Path, st: &Stamp, only: Option<&[String]>) -> BTreeMap<Stri
     docs
 }
 
+fn deps_path(stamp: &Path) -> PathBuf {
+    stamp.with_extension("deps")
+}
+
+/// The page keys (`deps::page_keys`) of the stamp `st`'s build, with the `globals` key they hold
+/// under; written with the document list, and tied to it by `docs_taken_at`.
+fn read_deps(stamp: &Path, st: &Stamp) -> Option<(u64, std::collections::HashMap<String, u64>)> {
+    let text = std::fs::read_to_string(deps_path(stamp)).ok()?;
+    let mut lines = text.lines();
+    let (taken_at, globals) = lines.next()?.split_once('\t')?;
+    if taken_at != st.docs_taken_at.to_string() {
+        return None;
+    }
+    let globals = u64::from_str_radix(globals, 16).ok()?;
+    let mut keys = std::collections::HashMap::new();
+    for line in lines {
+        let (key, page) = line.split_once('\t')?;
+        keys.insert(
+            write::unescape_line(page),
+            u64::from_str_radix(key, 16).ok()?,
+        );
+    }
+    Some((globals, keys))
+}
+
+fn deps_text(taken_at: i128, globals: u64, keys: &[(String, u64)]) -> String {
+    use std::fmt::Write;
+    let mut s = format!("{taken_at}\t{globals:016x}\n");
+    for (page, key) in keys {
+        let _ = writeln!(s, "{key:016x}\t{}", write::escape_line(page));
+    }
+    s
+}
+
 /// The document list as text, one line per document.
 fn docs_text(taken_at: i128, docs: &BTreeMap<String, DocStamp>) -> String {
     use std::fmt::Write;
@@ -666,6 +755,10 @@ fn doc_fm_hash(d: &crate::model::Document) -> String {
     )
 }
 
+/// What a build that viewed pages records of them: each document page's stamp, and the globals
+/// key with every page's key.
+type PageRecords<'a> = (&'a BTreeMap<String, DocStamp>, u64, &'a [(String, u64)]);
+
 /// Writes the stamp, its inventory's text and (when given) its document list, each by rename:
 /// a crash leaves a whole file or none. The parts are tied together by `taken_at` and
 /// `docs_taken_at`, checked when read.
@@ -673,17 +766,21 @@ fn write_stamp(
     path: &Path,
     st: &Stamp,
     inventory: &str,
-    docs: Option<&BTreeMap<String, DocStamp>>,
+    docs: Option<PageRecords>,
 ) -> std::io::Result<()> {
     let put = |p: &Path, bytes: &[u8]| {
         let tmp = p.with_extension(format!("tmp-{}", std::process::id()));
         std::fs::write(&tmp, bytes)?;
         std::fs::rename(&tmp, p)
     };
-    if let Some(docs) = docs {
+    if let Some((docs, globals, keys)) = docs {
         put(
             &docs_path(path),
             docs_text(st.docs_taken_at, docs).as_bytes(),
+        )?;
+        put(
+            &deps_path(path),
+            deps_text(st.docs_taken_at, globals, keys).as_bytes(),
         )?;
     }
     let mut text = format!("{}\n", st.taken_at);

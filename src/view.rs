@@ -222,18 +222,20 @@ struct Via {
 /// Every page of the portal, listed cheaply: `Plan::page` builds one page's view on demand, so
 /// a build renders and writes each page as it is made and never holds every view at once.
 pub struct Plan<'a> {
-    model: &'a Model,
-    cov: &'a Coverage,
-    pairs: &'a [Pair],
+    pub(crate) model: &'a Model,
+    pub(crate) cov: &'a Coverage,
+    pub(crate) pairs: &'a [Pair],
     /// Evidence rows (frameworks and audits each record serves) feed several kinds of page:
-    /// made once.
-    rows: Vec<EvidenceRow>,
+    /// each is made once, when a page first needs it, so a rebuild that renders few pages makes
+    /// few rows.
+    rows: Vec<std::sync::OnceLock<EvidenceRow>>,
     /// Each evidence file's records, in file order.
-    evidence_files: Vec<Vec<usize>>,
-    pages: Vec<Planned>,
+    pub(crate) evidence_files: Vec<Vec<usize>>,
+    pub(crate) pages: Vec<Planned>,
 }
 
-enum Planned {
+/// What a page shows, before its view is built.
+pub(crate) enum Planned {
     /// Few pages, made with the plan (the ISMS records).
     Ready(PageSpec),
     Home,
@@ -250,11 +252,8 @@ enum Planned {
 
 impl<'a> Plan<'a> {
     pub fn new(model: &'a Model, cov: &'a Coverage, pairs: &'a [Pair]) -> Plan<'a> {
-        use rayon::prelude::*;
-        let rows: Vec<EvidenceRow> = model
-            .evidence
-            .par_iter()
-            .map(|e| evidence_row(model, cov, e))
+        let rows = (0..model.evidence.len())
+            .map(|_| std::sync::OnceLock::new())
             .collect();
         let mut files: BTreeMap<&std::path::Path, Vec<usize>> = BTreeMap::new();
         for (i, e) in model.evidence.iter().enumerate() {
@@ -306,6 +305,26 @@ impl<'a> Plan<'a> {
         self.pages.is_empty()
     }
 
+    /// Where page `i` goes, without building its view.
+    pub fn path(&self, i: usize) -> String {
+        let model = self.model;
+        match &self.pages[i] {
+            Planned::Ready(p) => p.path.clone(),
+            Planned::Home => "index.html".into(),
+            Planned::FrameworksIndex => "frameworks/index.html".into(),
+            Planned::DocumentsIndex => "documents/index.html".into(),
+            Planned::EvidenceIndex => "evidence/index.html".into(),
+            Planned::OverlapIndex => "overlap/index.html".into(),
+            Planned::Framework(fi) => fw_url(model.frameworks[*fi].slug()),
+            Planned::Control(k) => control_url(model, *k),
+            Planned::Document(d) => doc_url(&model.documents[*d]),
+            Planned::EvidenceFile(f) => {
+                evidence_page_path(&model.evidence[self.evidence_files[*f][0]])
+            }
+            Planned::Pair(p) => pair_url(model, self.pairs[*p].from, self.pairs[*p].to),
+        }
+    }
+
     /// The document page `i` shows, if it is one.
     pub fn document(&self, i: usize) -> Option<&'a ResolvedDocument> {
         match self.pages[i] {
@@ -314,22 +333,39 @@ impl<'a> Plan<'a> {
         }
     }
 
+    /// Evidence record `i`'s row, made on first use.
+    fn row(&self, i: usize) -> &EvidenceRow {
+        self.rows[i].get_or_init(|| evidence_row(self.model, self.cov, &self.model.evidence[i]))
+    }
+
+    /// Every evidence record's row, made in parallel where not made yet.
+    fn all_rows(&self) -> Vec<&EvidenceRow> {
+        use rayon::prelude::*;
+        (0..self.rows.len())
+            .into_par_iter()
+            .with_min_len(256)
+            .map(|i| self.row(i))
+            .collect()
+    }
+
     /// Page `i`, with its view.
     pub fn page(&self, i: usize) -> std::borrow::Cow<'_, PageSpec> {
         use std::borrow::Cow;
         let (model, cov) = (self.model, self.cov);
         Cow::Owned(match &self.pages[i] {
             Planned::Ready(p) => return Cow::Borrowed(p),
-            Planned::Home => home(model, cov, &self.rows),
+            Planned::Home => home(model, cov, &self.all_rows()),
             Planned::FrameworksIndex => frameworks_index(model, cov),
             Planned::DocumentsIndex => documents_index(model),
-            Planned::EvidenceIndex => evidence_index(model, &self.rows),
+            Planned::EvidenceIndex => evidence_index(model, &self.all_rows()),
             Planned::OverlapIndex => overlap_index(model, self.pairs),
             Planned::Framework(fi) => framework_page(model, cov, self.pairs, *fi),
             Planned::Control(k) => control_page(model, cov, *k),
             Planned::Document(d) => document_page(model, cov, &model.documents[*d]),
             Planned::EvidenceFile(f) => {
-                evidence_file_page(model, &self.rows, &self.evidence_files[*f])
+                let records = &self.evidence_files[*f];
+                let rows: Vec<&EvidenceRow> = records.iter().map(|&r| self.row(r)).collect();
+                evidence_file_page(model, &rows, records)
             }
             Planned::Pair(p) => pair_page(model, cov, &self.pairs[*p]),
         })
@@ -352,7 +388,7 @@ fn spec(
     }
 }
 
-fn home(model: &Model, cov: &Coverage, rows: &[EvidenceRow]) -> PageSpec {
+fn home(model: &Model, cov: &Coverage, rows: &[&EvidenceRow]) -> PageSpec {
     #[derive(Serialize)]
     struct Home<'a> {
         in_scope: Vec<FwCard>,
@@ -394,7 +430,7 @@ fn home(model: &Model, cov: &Coverage, rows: &[EvidenceRow]) -> PageSpec {
         .cloned()
         .collect();
     stale.sort_by(|a, b| a.date.cmp(&b.date));
-    let mut reused: Vec<&EvidenceRow> = rows.iter().collect();
+    let mut reused: Vec<&EvidenceRow> = rows.to_vec();
     reused.sort_by(|a, b| {
         b.frameworks
             .len()
@@ -923,7 +959,7 @@ fn evidence_row(model: &Model, cov: &Coverage, e: &ResolvedEvidence) -> Evidence
     }
 }
 
-fn evidence_index(model: &Model, rows: &[EvidenceRow]) -> PageSpec {
+fn evidence_index(model: &Model, rows: &[&EvidenceRow]) -> PageSpec {
     #[derive(Serialize)]
     struct AuditCard {
         id: String,
@@ -935,7 +971,7 @@ fn evidence_index(model: &Model, rows: &[EvidenceRow]) -> PageSpec {
     }
     #[derive(Serialize)]
     struct V<'a> {
-        rows: &'a [EvidenceRow],
+        rows: &'a [&'a EvidenceRow],
         frameworks: Vec<String>,
         multi_framework: usize,
         three_plus: usize,
@@ -999,8 +1035,9 @@ fn humanise(stem: &str) -> String {
     }
 }
 
-/// `records`: indexes into the model's evidence (and `rows`), all from one file, in file order.
-fn evidence_file_page(model: &Model, rows: &[EvidenceRow], records: &[usize]) -> PageSpec {
+/// `records`: indexes into the model's evidence, all from one file, in file order; `rows`: their
+/// rows, in the same order.
+fn evidence_file_page(model: &Model, rows: &[&EvidenceRow], records: &[usize]) -> PageSpec {
     #[derive(Serialize)]
     struct Record<'a> {
         link: &'a ItemLink,
@@ -1033,8 +1070,9 @@ fn evidence_file_page(model: &Model, rows: &[EvidenceRow], records: &[usize]) ->
     let source_path = crate::diagnostic::display_path(&first.ev.path);
     let view_records: Vec<Record> = records
         .iter()
-        .map(|&i| {
-            let (e, row) = (&model.evidence[i], &rows[i]);
+        .zip(rows)
+        .map(|(&i, row)| {
+            let e = &model.evidence[i];
             let m = &e.ev.meta;
             let (sealed_at, ledger_seq) = match &e.seal {
                 SealState::Sealed { seq, sealed_at } | SealState::Changed { seq, sealed_at } => {

@@ -1,0 +1,313 @@
+//! Stage 4b: which pages an edit can change, found without building their views.
+//!
+//! Every page gets a key: a hash of what its view is made from, put together from small
+//! per-item keys (a document's file, a record's file and artifact, a control's status and the
+//! items covering it). A build records each page's key; the next build into the same output
+//! neither views, renders nor writes a page whose key is what was recorded, provided the
+//! `globals` key (theme, configuration, date, profile, catalogs, crosswalks, ISMS records) is
+//! unchanged too. Pages without a key (`None`) are always viewed and compared as before.
+//!
+//! A key must change whenever its page's view can: each page kind's key below lists what that
+//! kind's view function in `view.rs` reads. Anything a view reads that is not per item belongs
+//! in `globals`. tests/incremental.rs checks the outcome against clean builds after edits of
+//! every kind.
+
+use crate::coverage::{Coverage, Item};
+use crate::freshness::{evidence_expiry, next_review};
+use crate::overlap::Pair;
+use crate::resolve::{ControlKey, Model};
+use crate::view::{Plan, Planned};
+use rayon::prelude::*;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+/// A 64-bit hash of some bytes, the same in every process of one build of crosswalk.
+pub fn hash_bytes(bytes: &[u8]) -> u64 {
+    let mut h = DefaultHasher::new();
+    h.write(bytes);
+    h.finish()
+}
+
+fn hash_of(parts: impl Hash) -> u64 {
+    let mut h = DefaultHasher::new();
+    parts.hash(&mut h);
+    h.finish()
+}
+
+/// What every page may read beyond its own items: the theme, the site's settings, the date and
+/// profile, every catalog and crosswalk (and so every relation and overlap pair), the ISMS
+/// records, the ledger's presence and key.
+pub fn globals(model: &Model, pairs: &[Pair], theme: &str, site_json: &[u8]) -> u64 {
+    let mut h = DefaultHasher::new();
+    env!("CARGO_PKG_VERSION").hash(&mut h);
+    theme.hash(&mut h);
+    site_json.hash(&mut h);
+    format!("{:?}", model.config).hash(&mut h);
+    model.today.to_string().hash(&mut h);
+    model.profile.as_str().hash(&mut h);
+    for f in &model.frameworks {
+        format!("{:?}", f.catalog).hash(&mut h);
+        f.in_scope.hash(&mut h);
+    }
+    format!("{:?}", model.crosswalks).hash(&mut h);
+    format!("{:?}", model.superseded).hash(&mut h);
+    model.hub.hash(&mut h);
+    model.ledger_exists.hash(&mut h);
+    model.public_key.as_ref().map(|k| &k.pem).hash(&mut h);
+    format!("{:?}", model.records).hash(&mut h);
+    format!("{pairs:?}").hash(&mut h);
+    h.finish()
+}
+
+/// Per-item keys, each made once.
+struct Keys<'a> {
+    model: &'a Model,
+    cov: &'a Coverage,
+    /// What an item's link shows (kind, id, title, classification, date, address).
+    doc_link: Vec<u64>,
+    ev_link: Vec<u64>,
+    /// Everything about an evidence record: its file's text, its id, artifact and seal.
+    ev: Vec<u64>,
+    /// A record's row: the record and the standing of every control it serves.
+    row: Vec<u64>,
+    /// Per control: its status and evidence flags (what a link to it and a bar count show).
+    status: Vec<Vec<u8>>,
+    /// Per control: the status and every item covering it, directly, inherited or in part.
+    control: Vec<Vec<u64>>,
+    /// Per framework: the status of every control.
+    fw_status: Vec<u64>,
+}
+
+impl<'a> Keys<'a> {
+    fn new(plan: &Plan<'a>) -> Keys<'a> {
+        let (model, cov) = (plan.model, plan.cov);
+        let doc_link = model
+            .documents
+            .par_iter()
+            .map(|d| {
+                let m = &d.doc.meta;
+                hash_of((
+                    d.doc.kind,
+                    &m.id,
+                    &m.title,
+                    m.classification.as_str(),
+                    next_review(m).to_string(),
+                ))
+            })
+            .collect();
+        let ev_link = model
+            .evidence
+            .par_iter()
+            .map(|e| {
+                let m = &e.ev.meta;
+                hash_of((
+                    &m.id,
+                    &m.title,
+                    m.classification.as_str(),
+                    evidence_expiry(m).to_string(),
+                    &e.ev.path,
+                ))
+            })
+            .collect();
+        // A record is a function of its file's text and its id; the text is hashed once per file.
+        let mut file_of = vec![0u64; model.evidence.len()];
+        let file_hashes: Vec<u64> = plan
+            .evidence_files
+            .par_iter()
+            .map(|records| hash_bytes(model.evidence[records[0]].ev.source.as_bytes()))
+            .collect();
+        for (records, fh) in plan.evidence_files.iter().zip(&file_hashes) {
+            for &r in records {
+                file_of[r] = *fh;
+            }
+        }
+        let ev: Vec<u64> = model
+            .evidence
+            .par_iter()
+            .zip(&file_of)
+            .map(|(e, fh)| {
+                let a = e
+                    .artifact
+                    .as_ref()
+                    .map(|a| (&a.file_name, a.size, &a.sha256, &a.rel));
+                hash_of((
+                    fh,
+                    &e.ev.path,
+                    &e.ev.meta.id,
+                    a,
+                    format!("{:?}", e.seal),
+                    keys(&e.controls),
+                ))
+            })
+            .collect();
+        let status: Vec<Vec<u8>> = cov
+            .per_control
+            .iter()
+            .map(|f| {
+                f.iter()
+                    .map(|c| {
+                        c.status() as u8
+                            | (c.fresh_evidence as u8) << 4
+                            | (c.any_evidence as u8) << 5
+                    })
+                    .collect()
+            })
+            .collect();
+        let fw_status = status.iter().map(|s| hash_bytes(s)).collect();
+        let mut k = Keys {
+            model,
+            cov,
+            doc_link,
+            ev_link,
+            ev,
+            row: Vec::new(),
+            status,
+            control: Vec::new(),
+            fw_status,
+        };
+        k.row = (0..model.evidence.len())
+            .into_par_iter()
+            .map(|i| hash_of((k.ev[i], k.serves(&model.evidence[i].controls))))
+            .collect();
+        k.control = (0..model.frameworks.len())
+            .map(|fw| {
+                (0..model.frameworks[fw].catalog.controls.len())
+                    .into_par_iter()
+                    .with_min_len(16)
+                    .map(|ctl| k.coverage(ControlKey { fw, ctl }))
+                    .collect()
+            })
+            .collect();
+        k
+    }
+
+    fn status(&self, k: ControlKey) -> u8 {
+        self.status[k.fw][k.ctl]
+    }
+
+    fn link(&self, item: Item) -> u64 {
+        match item {
+            Item::Document(i) => self.doc_link[i],
+            Item::Evidence(i) => self.ev_link[i],
+        }
+    }
+
+    /// The standing of every control an item names and every control related to those: what
+    /// its "serves" lists show.
+    fn serves(&self, named: &[ControlKey]) -> u64 {
+        let mut h = DefaultHasher::new();
+        for &k in named {
+            (k.fw, k.ctl, self.status(k)).hash(&mut h);
+            for r in self.model.relations_of(k) {
+                (r.other.fw, r.other.ctl, self.status(r.other)).hash(&mut h);
+            }
+        }
+        h.finish()
+    }
+
+    /// A control's status and every item covering it, with the controls they come through.
+    fn coverage(&self, k: ControlKey) -> u64 {
+        let c = self.cov.of(k);
+        let mut h = DefaultHasher::new();
+        self.status(k).hash(&mut h);
+        for &i in &c.direct {
+            self.link(i).hash(&mut h);
+        }
+        for list in [&c.inherited, &c.partial] {
+            list.len().hash(&mut h);
+            for &(i, via) in list {
+                (self.link(i), via.fw, via.ctl, self.status(via)).hash(&mut h);
+            }
+        }
+        h.finish()
+    }
+
+    fn page(&self, plan: &Plan, p: &Planned) -> Option<u64> {
+        let model = self.model;
+        Some(match p {
+            // Made with the plan, and few: viewed every time.
+            Planned::Ready(_) => return None,
+            Planned::Home => hash_of((
+                "home",
+                &self.doc_link,
+                &self.ev_link,
+                &self.row,
+                &self.fw_status,
+                &self.status,
+            )),
+            Planned::FrameworksIndex => hash_of(("frameworks", &self.status)),
+            Planned::DocumentsIndex => {
+                let mut h = DefaultHasher::new();
+                "documents".hash(&mut h);
+                for d in &model.documents {
+                    (d.doc.fingerprint, &d.doc.path, d.doc.kind, d.controls.len()).hash(&mut h);
+                }
+                h.finish()
+            }
+            Planned::EvidenceIndex => hash_of(("evidence", &self.row)),
+            // Pairs are part of `globals`.
+            Planned::OverlapIndex => hash_of("overlap"),
+            Planned::Framework(fi) => {
+                hash_of(("framework", fi, &self.control[*fi], &self.status[*fi]))
+            }
+            Planned::Control(k) => {
+                let mut h = DefaultHasher::new();
+                ("control", k.fw, k.ctl, self.control[k.fw][k.ctl]).hash(&mut h);
+                for r in model.relations_of(*k) {
+                    (r.other.fw, r.other.ctl, self.status(r.other)).hash(&mut h);
+                }
+                let f = &model.frameworks[k.fw];
+                let parent = f.catalog.controls[k.ctl]
+                    .parent
+                    .as_ref()
+                    .and_then(|p| f.control(p))
+                    .map(|pi| self.status(ControlKey { fw: k.fw, ctl: pi }));
+                parent.hash(&mut h);
+                h.finish()
+            }
+            Planned::Document(d) => {
+                let d = &model.documents[*d];
+                hash_of((
+                    "document",
+                    d.doc.fingerprint,
+                    &d.doc.path,
+                    d.doc.kind,
+                    keys(&d.controls),
+                    self.serves(&d.controls),
+                ))
+            }
+            Planned::EvidenceFile(f) => {
+                let rows: Vec<u64> = plan.evidence_files[*f]
+                    .iter()
+                    .map(|&i| self.row[i])
+                    .collect();
+                hash_of(("evidence file", rows))
+            }
+            Planned::Pair(p) => {
+                let p = &plan.pairs[*p];
+                let hub = model.hub.map(|h| self.fw_status[h]);
+                hash_of((
+                    "pair",
+                    p.from,
+                    p.to,
+                    self.fw_status[p.from],
+                    self.fw_status[p.to],
+                    hub,
+                ))
+            }
+        })
+    }
+}
+
+fn keys(ks: &[ControlKey]) -> Vec<(usize, usize)> {
+    ks.iter().map(|k| (k.fw, k.ctl)).collect()
+}
+
+/// Every page's key, in plan order (`None`: the page is always viewed).
+pub fn page_keys(plan: &Plan) -> Vec<Option<u64>> {
+    let keys = Keys::new(plan);
+    plan.pages
+        .par_iter()
+        .with_min_len(64)
+        .map(|p| keys.page(plan, p))
+        .collect()
+}
