@@ -52,12 +52,89 @@ pub struct Artifact {
     pub mtime: String,
 }
 
+/// Documents and evidence files parsed by earlier loads in this process: `serve` keeps one
+/// between builds, so a rebuild reads and parses only the files that changed. A file is taken
+/// from here only when its size, modification and change times and inode are what they were,
+/// and only when it was last changed long enough ago (`SETTLED`) that a second write within the
+/// same clock tick cannot have gone unseen.
+#[derive(Debug)]
+pub struct ParseCache {
+    docs: Parsed<Document>,
+    evidence: Parsed<Vec<Evidence>>,
+    settle: std::time::Duration,
+}
+
+impl Default for ParseCache {
+    fn default() -> ParseCache {
+        ParseCache::settling_after(SETTLED)
+    }
+}
+
+/// How long after its last change a file's times are trusted to tell its versions apart.
+const SETTLED: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl ParseCache {
+    fn settling_after(settle: std::time::Duration) -> ParseCache {
+        ParseCache {
+            docs: Default::default(),
+            evidence: Default::default(),
+            settle,
+        }
+    }
+}
+
+type HashMap<K, V> = std::collections::HashMap<K, V>;
+
+/// Parsed files by path, with what the file was when parsed.
+type Parsed<T> = std::sync::Mutex<HashMap<PathBuf, (FileId, T)>>;
+
+/// What tells a file's versions apart without reading it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FileId {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    #[cfg(unix)]
+    unix: (u64, u64, i64, i64),
+}
+
+impl FileId {
+    fn of(meta: &std::fs::Metadata) -> FileId {
+        #[cfg(unix)]
+        use std::os::unix::fs::MetadataExt;
+        FileId {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            #[cfg(unix)]
+            unix: (meta.dev(), meta.ino(), meta.ctime(), meta.ctime_nsec()),
+        }
+    }
+
+    /// Modified and changed long enough ago that the file system's clock has moved on since: a
+    /// later write gets a later change time, which the user cannot set back.
+    fn settled(&self, settle: std::time::Duration) -> bool {
+        let old = |t: std::time::SystemTime| t.elapsed().is_ok_and(|age| age > settle);
+        #[cfg(unix)]
+        let changed = {
+            let (secs, nanos) = (self.unix.2, self.unix.3);
+            u64::try_from(secs).ok().is_some_and(|s| {
+                old(std::time::UNIX_EPOCH
+                    + std::time::Duration::new(s, u32::try_from(nanos).unwrap_or(0)))
+            })
+        };
+        #[cfg(not(unix))]
+        let changed = true;
+        changed && self.modified.is_some_and(old)
+    }
+}
+
 /// Loads every document, evidence record, catalog and crosswalk of the site at `root`.
-/// Per-file problems are returned as diagnostics; loading goes on past them.
+/// Per-file problems are returned as diagnostics; loading goes on past them. Files unchanged
+/// since they went into `parsed` are taken from it.
 pub fn load(
     root: &Path,
     config: &crate::config::Config,
     cache: Option<&HashCache>,
+    parsed: Option<&ParseCache>,
 ) -> (Loaded, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let canonical_root = match root.canonicalize() {
@@ -86,9 +163,9 @@ pub fn load(
     let doc_results: Vec<Result<Document, Diagnostic>> = doc_files
         .par_iter()
         .map(|(kind, rel)| {
-            paths
-                .read(rel)
-                .and_then(|text| parse_document(*kind, rel, &text))
+            paths.read_parsed(rel, parsed.map(|p| (&p.docs, p.settle)), |text| {
+                parse_document(*kind, rel, text)
+            })
         })
         .collect();
     let mut loaded = Loaded::default();
@@ -101,7 +178,11 @@ pub fn load(
 
     let ev_results: Vec<Result<Vec<Evidence>, Diagnostic>> = evidence_files
         .par_iter()
-        .map(|rel| paths.read(rel).and_then(|text| parse_evidence(rel, &text)))
+        .map(|rel| {
+            paths.read_parsed(rel, parsed.map(|p| (&p.evidence, p.settle)), |text| {
+                parse_evidence(rel, text)
+            })
+        })
         .collect();
     for r in ev_results {
         match r {
@@ -252,6 +333,48 @@ impl RealPaths {
     /// Reads a site file as UTF-8, refusing one whose real location is outside the site, and
     /// one too large to be a real document.
     pub fn read(&self, rel: &Path) -> Result<String, Diagnostic> {
+        let (real, meta) = self.locate(rel)?;
+        self.read_located(rel, &real, &meta)
+    }
+
+    /// Reads and parses a site file, or takes it from `cache` if it is unchanged since it was
+    /// put there.
+    fn read_parsed<T: Clone>(
+        &self,
+        rel: &Path,
+        cache: Option<(&Parsed<T>, std::time::Duration)>,
+        parse: impl FnOnce(&str) -> Result<T, Diagnostic>,
+    ) -> Result<T, Diagnostic> {
+        let (real, meta) = self.locate(rel)?;
+        let id = FileId::of(&meta);
+        fn lock<M>(m: &std::sync::Mutex<M>) -> std::sync::MutexGuard<'_, M> {
+            m.lock().unwrap_or_else(|e| e.into_inner())
+        }
+        let settled = cache.is_some_and(|(_, settle)| id.settled(settle));
+        if let Some((c, _)) = cache
+            && settled
+            && let Some((known, value)) = lock(c).get(rel)
+            && *known == id
+        {
+            return Ok(value.clone());
+        }
+        let parsed = parse(&self.read_located(rel, &real, &meta)?);
+        if let Some((c, _)) = cache {
+            match &parsed {
+                Ok(v) if settled => {
+                    lock(c).insert(rel.to_path_buf(), (id, v.clone()));
+                }
+                _ => {
+                    lock(c).remove(rel);
+                }
+            }
+        }
+        parsed
+    }
+
+    /// The real path and metadata of a site file, refusing one whose real location is outside
+    /// the site.
+    fn locate(&self, rel: &Path) -> Result<(PathBuf, std::fs::Metadata), Diagnostic> {
         let cannot = |e: std::io::Error| Diagnostic::error(rel, format!("cannot read: {e}"));
         let (real, meta) = self.resolve(rel).map_err(cannot)?;
         if !real.starts_with(&self.canonical_root) {
@@ -263,6 +386,16 @@ impl RealPaths {
                 ),
             ));
         }
+        Ok((real, meta))
+    }
+
+    fn read_located(
+        &self,
+        rel: &Path,
+        real: &Path,
+        meta: &std::fs::Metadata,
+    ) -> Result<String, Diagnostic> {
+        let cannot = |e: std::io::Error| Diagnostic::error(rel, format!("cannot read: {e}"));
         let len = meta.len();
         if len > MAX_DOCUMENT_BYTES {
             return Err(Diagnostic::error(
@@ -272,7 +405,7 @@ impl RealPaths {
                 ),
             ));
         }
-        let file = std::fs::File::open(&real).map_err(cannot)?;
+        let file = std::fs::File::open(real).map_err(cannot)?;
         let mut bytes = Vec::with_capacity(len as usize);
         file.take(MAX_DOCUMENT_BYTES + 1)
             .read_to_end(&mut bytes)
@@ -886,6 +1019,68 @@ pub fn parse_crosswalk(path: &Path, text: &str) -> Result<Crosswalk, Diagnostic>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The parse cache gives back what it parsed while a file is unchanged, and never a stale
+    /// parse: not after a write that keeps the size and puts the old modification time back,
+    /// and not for a file written too recently for its time to tell writes apart.
+    #[test]
+    fn the_parse_cache_reuses_only_unchanged_settled_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let rel = Path::new("content/policies/a.md");
+        std::fs::create_dir_all(root.join("content/policies")).unwrap();
+        let doc = |title: &str| {
+            format!(
+                "---\nid: POL-A\ntitle: {title}\nowner: CISO\nversion: 1\napproved: 2026-01-01\nreview_every: 12 months\nclassification: public\n---\nText.\n"
+            )
+        };
+        let write = |text: &str, modified: Option<std::time::SystemTime>| {
+            std::fs::write(root.join(rel), text).unwrap();
+            if let Some(t) = modified {
+                let f = std::fs::File::options()
+                    .write(true)
+                    .open(root.join(rel))
+                    .unwrap();
+                f.set_modified(t).unwrap();
+            }
+        };
+        let settle = std::time::Duration::from_millis(200);
+        let cache = ParseCache::settling_after(settle);
+        let paths = RealPaths::new(&root, &root);
+        let parses = std::cell::Cell::new(0);
+        let load = || {
+            paths
+                .read_parsed(rel, Some((&cache.docs, settle)), |text| {
+                    parses.set(parses.get() + 1);
+                    parse_document(DocKind::Policies, rel, text)
+                })
+                .unwrap()
+                .meta
+                .title
+        };
+
+        // Written just now: parsed every time, never kept.
+        write(&doc("First"), None);
+        assert_eq!(load(), "First");
+        assert_eq!(load(), "First");
+        assert_eq!(parses.get(), 2);
+
+        // Settled: parsed once more, then reused.
+        std::thread::sleep(settle * 2);
+        assert_eq!(load(), "First");
+        assert_eq!(load(), "First");
+        assert_eq!(parses.get(), 3);
+
+        // Same size, the modification time set back: the change time, which cannot be set
+        // back, still tells.
+        let before = std::fs::metadata(root.join(rel))
+            .unwrap()
+            .modified()
+            .unwrap();
+        write(&doc("Later"), Some(before));
+        assert_eq!(load(), "Later");
+        assert_eq!(parses.get(), 4);
+    }
 
     #[test]
     fn front_matter_split_keeps_horizontal_rules_in_the_body() {

@@ -45,6 +45,7 @@ impl Common {
             cache_dir: None,
             force: false,
             stamp_dir: None,
+            parse_cache: None,
         }
     }
 }

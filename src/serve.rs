@@ -33,11 +33,14 @@ struct Builds {
     stopping: AtomicBool,
 }
 
+#[derive(Clone)]
 pub struct ServeOptions {
     pub port: u16,
     pub open: bool,
     pub output: Option<PathBuf>,
     pub opts: Options,
+    /// Print each build's stage timings.
+    pub timings: bool,
 }
 
 /// Runs until the process gets SIGINT (Ctrl-C) or SIGTERM, then finishes a build in progress,
@@ -70,6 +73,8 @@ pub fn serve(root: &Path, mut so: ServeOptions) -> Result<(), String> {
     {
         so.opts.stamp_dir = Some(dir.clone());
     }
+    // Documents and records are parsed once; a rebuild reads only the files that changed.
+    so.opts.parse_cache = Some(Arc::new(crate::load::ParseCache::default()));
     let builds = Arc::new(Builds::default());
     {
         // Ctrl-C or SIGTERM: no new builds, stop taking requests; the shutdown proper follows the
@@ -84,7 +89,7 @@ pub fn serve(root: &Path, mut so: ServeOptions) -> Result<(), String> {
         });
     }
     let shared: Shared = Arc::new((Mutex::new(State::default()), Condvar::new()));
-    rebuild(root, &output, &so.opts, &shared, &builds);
+    rebuild(root, &output, &so, &shared, &builds);
     let result = if builds.stopping.load(Ordering::SeqCst) {
         Ok(())
     } else {
@@ -192,7 +197,7 @@ fn serve_until_stopped(
     let (root_w, output_w, opts_w, shared_w, builds_w) = (
         root.to_path_buf(),
         output.to_path_buf(),
-        so.opts.clone(),
+        so.clone(),
         shared.clone(),
         builds.clone(),
     );
@@ -216,7 +221,7 @@ fn canonical(p: &Path) -> PathBuf {
 fn watch_loop(
     root: &Path,
     output: &Path,
-    opts: &Options,
+    so: &ServeOptions,
     shared: &Shared,
     builds: &Builds,
     rx: &mpsc::Receiver<(PathBuf, Step)>,
@@ -253,12 +258,13 @@ fn watch_loop(
             })
             .collect();
         eprintln!("change in {}: rebuilding", what.join(", "));
-        rebuild(root, output, opts, shared, builds);
+        rebuild(root, output, so, shared, builds);
     }
 }
 
 /// Rebuilds (the site is reopened, so a changed crosswalk.yaml takes effect) and wakes the pages.
-fn rebuild(root: &Path, output: &Path, opts: &Options, shared: &Shared, builds: &Builds) {
+fn rebuild(root: &Path, output: &Path, so: &ServeOptions, shared: &Shared, builds: &Builds) {
+    let opts = &so.opts;
     let _running = builds.running.lock().unwrap_or_else(|e| e.into_inner());
     if builds.stopping.load(Ordering::SeqCst) {
         return;
@@ -285,6 +291,9 @@ fn rebuild(root: &Path, output: &Path, opts: &Options, shared: &Shared, builds: 
                 r.pages,
                 started.elapsed().as_millis()
             );
+            if so.timings {
+                eprint!("{}", r.timings_text());
+            }
             st.error = None;
         }
         Err(e) => {

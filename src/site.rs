@@ -36,6 +36,8 @@ pub struct Options {
     /// Where builds keep their stamps; default: the site's `.crosswalk-cache/`, used only if it
     /// exists. `serve` gives a temporary folder of its own, so every site gets its fast paths.
     pub stamp_dir: Option<PathBuf>,
+    /// Files parsed by earlier builds in this process (`serve`), reused while unchanged.
+    pub parse_cache: Option<std::sync::Arc<load::ParseCache>>,
 }
 
 /// A loaded, resolved and analysed site.
@@ -61,6 +63,26 @@ pub struct BuildReport {
     pub unchanged: usize,
     /// Pages whose view was built (the rest were known unchanged by their keys).
     pub views: usize,
+}
+
+impl BuildReport {
+    /// The stage timings, one per line, as `--timings` prints them.
+    pub fn timings_text(&self) -> String {
+        let mut s = String::new();
+        if !self.up_to_date {
+            s.push_str(&format!(
+                "   views: {:>6} of {} pages (the rest known unchanged by their keys)\n",
+                self.views, self.pages
+            ));
+        }
+        for (stage, d) in &self.timings {
+            s.push_str(&format!(
+                "{stage:>8}: {:>8.1} ms\n",
+                d.as_secs_f64() * 1000.0
+            ));
+        }
+        s
+    }
 }
 
 pub struct Site {
@@ -122,7 +144,12 @@ impl Site {
             .map_err(|m| Diagnostic::error("<command line>", m))?;
         let t = Instant::now();
         let cache = opts.cache_dir.as_deref().map(HashCache::read);
-        let (loaded, load_diags) = load::load(&self.root, &self.config, cache.as_ref());
+        let (loaded, load_diags) = load::load(
+            &self.root,
+            &self.config,
+            cache.as_ref(),
+            opts.parse_cache.as_deref(),
+        );
         timings.push(("load", t.elapsed()));
         let t = Instant::now();
         let (model, resolve_diags) = resolve::resolve(loaded, self.config.clone(), today, profile);

@@ -63,15 +63,7 @@ pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
         );
     }
     if a.timings {
-        if !report.up_to_date {
-            eprintln!(
-                "   views: {:>6} of {} pages (the rest known unchanged by their keys)",
-                report.views, report.pages
-            );
-        }
-        for (stage, d) in &report.timings {
-            eprintln!("{stage:>8}: {:>8.1} ms", d.as_secs_f64() * 1000.0);
-        }
+        eprint!("{}", report.timings_text());
     }
     Ok(ExitCode::SUCCESS)
 }

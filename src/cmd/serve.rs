@@ -19,6 +19,9 @@ pub struct Args {
     /// Build profile
     #[arg(long, value_name = "NAME")]
     profile: Option<String>,
+    /// Print how long each stage of every build took
+    #[arg(long)]
+    timings: bool,
     #[command(flatten)]
     common: Common,
 }
@@ -36,6 +39,7 @@ pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
         open: a.open,
         output,
         opts: a.common.options(a.profile),
+        timings: a.timings,
     };
     serve(&root, so).map_err(|m| fail(Diagnostic::error(&root, m)))?;
     Ok(ExitCode::SUCCESS)
