@@ -17,8 +17,8 @@ pub const MAX_DOCUMENT_BYTES: u64 = 8 * 1024 * 1024;
 /// Everything parsed from a site and the built-in mappings.
 #[derive(Debug, Default)]
 pub struct Loaded {
-    pub documents: Vec<Document>,
-    pub evidence: Vec<Evidence>,
+    pub documents: Vec<Arc<Document>>,
+    pub evidence: Vec<Arc<Evidence>>,
     pub artifacts: Vec<Option<Artifact>>,
     pub catalogs: Vec<Catalog>,
     pub crosswalks: Vec<Crosswalk>,
@@ -59,8 +59,8 @@ pub struct Artifact {
 /// same clock tick cannot have gone unseen.
 #[derive(Debug)]
 pub struct ParseCache {
-    docs: Parsed<Document>,
-    evidence: Parsed<Vec<Evidence>>,
+    docs: Parsed<Arc<Document>>,
+    evidence: Parsed<Vec<Arc<Evidence>>>,
     settle: std::time::Duration,
 }
 
@@ -160,11 +160,11 @@ pub fn load(
     let evidence_files = walk(&evidence_dir, 1, &["yaml", "yml"], &mut diags, root);
 
     let paths = RealPaths::new(root, &canonical_root);
-    let doc_results: Vec<Result<Document, Diagnostic>> = doc_files
+    let doc_results: Vec<Result<Arc<Document>, Diagnostic>> = doc_files
         .par_iter()
         .map(|(kind, rel)| {
             paths.read_parsed(rel, parsed.map(|p| (&p.docs, p.settle)), |text| {
-                parse_document(*kind, rel, text)
+                parse_document(*kind, rel, text).map(Arc::new)
             })
         })
         .collect();
@@ -176,11 +176,11 @@ pub fn load(
         }
     }
 
-    let ev_results: Vec<Result<Vec<Evidence>, Diagnostic>> = evidence_files
+    let ev_results: Vec<Result<Vec<Arc<Evidence>>, Diagnostic>> = evidence_files
         .par_iter()
         .map(|rel| {
             paths.read_parsed(rel, parsed.map(|p| (&p.evidence, p.settle)), |text| {
-                parse_evidence(rel, text)
+                parse_evidence(rel, text).map(|evs| evs.into_iter().map(Arc::new).collect())
             })
         })
         .collect();
@@ -1052,11 +1052,12 @@ mod tests {
             paths
                 .read_parsed(rel, Some((&cache.docs, settle)), |text| {
                     parses.set(parses.get() + 1);
-                    parse_document(DocKind::Policies, rel, text)
+                    parse_document(DocKind::Policies, rel, text).map(Arc::new)
                 })
                 .unwrap()
                 .meta
                 .title
+                .clone()
         };
 
         // Written just now: parsed every time, never kept.

@@ -92,13 +92,13 @@ pub struct Relation {
 
 #[derive(Debug, Clone)]
 pub struct ResolvedDocument {
-    pub doc: Document,
+    pub doc: std::sync::Arc<Document>,
     pub controls: Vec<ControlKey>,
 }
 
 #[derive(Debug, Clone)]
 pub struct ResolvedEvidence {
-    pub ev: Evidence,
+    pub ev: std::sync::Arc<Evidence>,
     pub artifact: Option<Artifact>,
     pub controls: Vec<ControlKey>,
     pub seal: SealState,
@@ -453,11 +453,29 @@ pub fn resolve(
     }
 
     // Documents and evidence: unique ids, every control reference resolves.
+    // Ids used more than once, found first so that positions are worked out only for those.
+    let repeated: HashSet<String> = {
+        let mut uses: HashMap<&str, u32> = HashMap::with_capacity(documents.len() + evidence.len());
+        let ids = documents
+            .iter()
+            .map(|d| d.meta.id.as_str())
+            .chain(evidence.iter().map(|e| e.meta.id.as_str()));
+        for id in ids {
+            *uses.entry(id).or_default() += 1;
+        }
+        uses.into_iter()
+            .filter(|(_, n)| *n > 1)
+            .map(|(id, _)| id.to_string())
+            .collect()
+    };
     let mut seen: HashMap<String, (PathBuf, Option<Pos>)> = HashMap::new();
     let mut resolved_docs = Vec::new();
     for doc in documents {
-        let pos = doc_pos(&doc, &format!("id: {}", doc.meta.id)).or_else(|| doc_pos(&doc, "id:"));
-        note_duplicate(&doc.meta.id, &doc.path, pos, &mut seen, &mut diags);
+        if repeated.contains(&doc.meta.id) {
+            let pos =
+                doc_pos(&doc, &format!("id: {}", doc.meta.id)).or_else(|| doc_pos(&doc, "id:"));
+            note_duplicate(&doc.meta.id, &doc.path, pos, &mut seen, &mut diags);
+        }
         let controls = resolve_refs(
             &doc.meta.controls,
             &frameworks,
@@ -472,8 +490,10 @@ pub fn resolve(
     check_published_names(&evidence, &artifacts, &mut diags);
     let mut resolved_ev = Vec::new();
     for (order, (ev, artifact)) in evidence.into_iter().zip(artifacts).enumerate() {
-        let start = ev.start.map(|(p, _)| p);
-        note_duplicate(&ev.meta.id, &ev.path, start, &mut seen, &mut diags);
+        if repeated.contains(&ev.meta.id) {
+            let start = ev.start.map(|(p, _)| p);
+            note_duplicate(&ev.meta.id, &ev.path, start, &mut seen, &mut diags);
+        }
         let from = ev.start.map_or(0, |(_, at)| at);
         let controls = resolve_refs(
             &ev.meta.controls,
@@ -549,7 +569,7 @@ pub fn resolve(
 /// name (`EV-A` with `B-x.csv` and `EV-A-B` with `x.csv`). Checked before the profile drops
 /// anything, so every profile builds or none does.
 fn check_published_names(
-    evidence: &[Evidence],
+    evidence: &[std::sync::Arc<Evidence>],
     artifacts: &[Option<Artifact>],
     diags: &mut Vec<Diagnostic>,
 ) {
