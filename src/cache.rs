@@ -196,6 +196,26 @@ impl Inventory {
         self.0.dedup_by(|a, b| a.0 == b.0);
     }
 
+    /// Brings the entries of `files` (paths relative to `root`) up to date in a sorted
+    /// inventory: refreshed, added, or removed if no longer a file.
+    pub fn refresh(&mut self, root: &Path, files: &std::collections::BTreeSet<String>) {
+        for f in files {
+            let at = self.0.binary_search_by(|e| e.0.as_str().cmp(f));
+            match (at, state_of(root, f.clone())) {
+                (Ok(i), Some(state)) => self.0[i] = state,
+                (Ok(i), None) => {
+                    self.0.remove(i);
+                }
+                (Err(i), Some(state)) => self.0.insert(i, state),
+                // A folder that went: everything that was in it.
+                (Err(_), None) => {
+                    let inside = format!("{f}/");
+                    self.0.retain(|e| !e.0.starts_with(&inside));
+                }
+            }
+        }
+    }
+
     /// Adds (or refreshes) `files`.
     pub fn with(mut self, root: &Path, files: &[String]) -> Inventory {
         self.0.retain(|(p, _, _)| !files.contains(p));

@@ -15,7 +15,7 @@ use std::sync::Arc;
 pub const MAX_DOCUMENT_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Everything parsed from a site and the built-in mappings.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Loaded {
     pub documents: Vec<Arc<Document>>,
     pub evidence: Vec<Arc<Evidence>>,
@@ -220,6 +220,113 @@ pub fn load(
     // Stable order regardless of the parallel passes.
     loaded.documents.sort_by(|a, b| a.path.cmp(&b.path));
     (loaded, diags)
+}
+
+/// `previous` (a load of the site at `root`, with its diagnostics) with the files `changed`
+/// (paths relative to `root`) read again. `None` unless every one is a document or evidence file
+/// that `previous` read (or failed to) and is still there: adding or removing a file, or changing
+/// anything else, needs a whole `load`. The result is what `load` would give now.
+pub fn reload(
+    root: &Path,
+    previous: &(Loaded, Vec<Diagnostic>),
+    changed: &std::collections::BTreeSet<String>,
+    cache: Option<&HashCache>,
+    parsed: Option<&ParseCache>,
+) -> Option<(Loaded, Vec<Diagnostic>)> {
+    let (before, before_diags) = previous;
+    let read_before = |p: &Path| {
+        before.documents.iter().any(|d| d.path == p)
+            || before.evidence.iter().any(|e| e.path == p)
+            || before_diags.iter().any(|d| d.path == p)
+    };
+    let mut kinds = Vec::new();
+    for rel in changed {
+        let p = Path::new(rel);
+        // Came and went between two builds (an editor's or a tool's temporary file): nothing
+        // read it or anything in it, nothing will.
+        let read_inside = || {
+            before.documents.iter().any(|d| d.path.starts_with(p))
+                || before.evidence.iter().any(|e| e.path.starts_with(p))
+                || before_diags.iter().any(|d| d.path.starts_with(p))
+        };
+        if std::fs::symlink_metadata(root.join(p)).is_err() && !read_inside() {
+            continue;
+        }
+        let hidden = rel.split('/').any(|c| c.starts_with('.'));
+        let ext = p.extension().and_then(|x| x.to_str()).unwrap_or("");
+        let doc = DocKind::ALL.into_iter().find(|k| {
+            rel.strip_prefix("content/")
+                .and_then(|r| r.strip_prefix(k.folder()))
+                .is_some_and(|r| r.starts_with('/'))
+        });
+        let evidence = rel
+            .strip_prefix("content/evidence/")
+            .is_some_and(|r| !r.contains('/'));
+        let kind = match (doc, evidence) {
+            (Some(k), _) if matches!(ext, "md" | "markdown") => Some(k),
+            (None, true) if matches!(ext, "yaml" | "yml") => None,
+            _ => return None,
+        };
+        if hidden || !read_before(p) || !root.join(p).is_file() {
+            return None;
+        }
+        kinds.push((p, kind));
+    }
+    let canonical_root = root.canonicalize().ok()?;
+    let paths = RealPaths::new(root, &canonical_root);
+    let mut loaded = before.clone();
+    let mut diags: Vec<Diagnostic> = before_diags
+        .iter()
+        .filter(|d| !changed.contains(&crate::diagnostic::display_path(&d.path)))
+        .cloned()
+        .collect();
+    for (p, kind) in kinds {
+        match kind {
+            Some(kind) => {
+                loaded.documents.retain(|d| d.path != p);
+                match paths.read_parsed(p, parsed.map(|c| (&c.docs, c.settle)), |text| {
+                    parse_document(kind, p, text).map(Arc::new)
+                }) {
+                    Ok(d) => loaded.documents.push(d),
+                    Err(d) => diags.push(d),
+                }
+            }
+            None => {
+                let (evidence, artifacts): (Vec<_>, Vec<_>) = std::mem::take(&mut loaded.evidence)
+                    .into_iter()
+                    .zip(std::mem::take(&mut loaded.artifacts))
+                    .filter(|(e, _)| e.path != p)
+                    .unzip();
+                (loaded.evidence, loaded.artifacts) = (evidence, artifacts);
+                match paths.read_parsed(p, parsed.map(|c| (&c.evidence, c.settle)), |text| {
+                    parse_evidence(p, text).map(|evs| evs.into_iter().map(Arc::new).collect())
+                }) {
+                    Ok(evs) => {
+                        for ev in evs {
+                            match locate_artifact(&paths, &ev, cache) {
+                                Ok(a) => loaded.artifacts.push(a),
+                                Err(d) => {
+                                    diags.push(d);
+                                    loaded.artifacts.push(None);
+                                }
+                            }
+                            loaded.evidence.push(ev);
+                        }
+                    }
+                    Err(d) => diags.push(d),
+                }
+            }
+        }
+    }
+    // The order `load` gives: documents by path; evidence files by path, each in file order.
+    loaded.documents.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut records: Vec<_> = std::mem::take(&mut loaded.evidence)
+        .into_iter()
+        .zip(std::mem::take(&mut loaded.artifacts))
+        .collect();
+    records.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+    (loaded.evidence, loaded.artifacts) = records.into_iter().unzip();
+    Some((loaded, diags))
 }
 
 /// Files with one of `exts` under `dir`, as paths relative to `root`, sorted. A missing folder

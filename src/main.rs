@@ -45,7 +45,8 @@ impl Common {
             cache_dir: None,
             force: false,
             stamp_dir: None,
-            parse_cache: None,
+            session: None,
+            private_output: false,
         }
     }
 }

@@ -73,8 +73,10 @@ pub fn serve(root: &Path, mut so: ServeOptions) -> Result<(), String> {
     {
         so.opts.stamp_dir = Some(dir.clone());
     }
-    // Documents and records are parsed once; a rebuild reads only the files that changed.
-    so.opts.parse_cache = Some(Arc::new(crate::load::ParseCache::default()));
+    // What the builds keep of the site's inputs: a rebuild after the watcher named the changed
+    // files reads only those.
+    so.opts.session = Some(Arc::new(Mutex::new(crate::site::Session::default())));
+    so.opts.private_output = temporary;
     let builds = Arc::new(Builds::default());
     {
         // Ctrl-C or SIGTERM: no new builds, stop taking requests; the shutdown proper follows the
@@ -257,6 +259,14 @@ fn watch_loop(
                 Change::Config => "crosswalk.yaml",
             })
             .collect();
+        if let Some(session) = &so.opts.session {
+            let mut session = session.lock().unwrap_or_else(|e| e.into_inner());
+            if changes.contains(&Change::Config) {
+                session.forget();
+            } else {
+                session.changed(&root_c, &burst.relative_paths(&root_c));
+            }
+        }
         eprintln!("change in {}: rebuilding", what.join(", "));
         rebuild(root, output, so, shared, builds);
     }

@@ -36,8 +36,65 @@ pub struct Options {
     /// Where builds keep their stamps; default: the site's `.crosswalk-cache/`, used only if it
     /// exists. `serve` gives a temporary folder of its own, so every site gets its fast paths.
     pub stamp_dir: Option<PathBuf>,
-    /// Files parsed by earlier builds in this process (`serve`), reused while unchanged.
-    pub parse_cache: Option<std::sync::Arc<load::ParseCache>>,
+    /// What earlier builds in this process (`serve`) kept of the site's inputs.
+    pub session: Option<std::sync::Arc<std::sync::Mutex<Session>>>,
+    /// The output folder is this process's own (`serve`'s temporary folder): files the last
+    /// build left there are taken to be there, not checked one by one.
+    pub private_output: bool,
+}
+
+/// What a long-running process (`serve`) keeps of a site's inputs between builds, so that when
+/// its file watcher names the files that changed, a rebuild neither lists the site's files nor
+/// reads any but those. Without names (the first build, dropped events, a changed
+/// `crosswalk.yaml`) a build lists and reads everything, as `crosswalk build` does.
+#[derive(Debug, Default)]
+pub struct Session {
+    /// Documents and evidence files parsed so far, reused while unchanged.
+    parsed: std::sync::Arc<load::ParseCache>,
+    /// The inventory of the last build, sorted, and the files changed since it was taken.
+    inventory: Option<Inventory>,
+    since_inventory: Option<std::collections::BTreeSet<String>>,
+    /// What the last build loaded, and the files changed since.
+    loaded: Option<(load::Loaded, Vec<Diagnostic>)>,
+    since_load: Option<std::collections::BTreeSet<String>>,
+}
+
+impl Session {
+    /// The watcher saw these files (paths relative to the site root `root`, `/`-separated)
+    /// change. A folder among them (created, or moved in) may hold files the watcher never
+    /// reported: then the next build lists everything.
+    pub fn changed(&mut self, root: &Path, rels: &[String]) {
+        if rels.iter().any(|r| root.join(r).is_dir()) {
+            self.forget();
+            return;
+        }
+        for set in [&mut self.since_inventory, &mut self.since_load]
+            .into_iter()
+            .flatten()
+        {
+            set.extend(rels.iter().cloned());
+        }
+    }
+
+    /// Something changed that the watcher cannot name: the next build lists and reads every
+    /// file (parsed files are still reused where unchanged).
+    pub fn forget(&mut self) {
+        (self.inventory, self.since_inventory) = (None, None);
+        (self.loaded, self.since_load) = (None, None);
+    }
+
+    /// The inventory brought up to date with the files named since it was taken, if known.
+    fn take_inventory(&mut self, root: &Path) -> Option<Inventory> {
+        let changed = self.since_inventory.take()?;
+        let mut inventory = self.inventory.take()?;
+        inventory.refresh(root, &changed);
+        Some(inventory)
+    }
+
+    fn keep_inventory(&mut self, inventory: &Inventory) {
+        self.inventory = Some(inventory.clone());
+        self.since_inventory = Some(Default::default());
+    }
 }
 
 /// A loaded, resolved and analysed site.
@@ -144,12 +201,36 @@ impl Site {
             .map_err(|m| Diagnostic::error("<command line>", m))?;
         let t = Instant::now();
         let cache = opts.cache_dir.as_deref().map(HashCache::read);
-        let (loaded, load_diags) = load::load(
-            &self.root,
-            &self.config,
-            cache.as_ref(),
-            opts.parse_cache.as_deref(),
-        );
+        let (loaded, load_diags) = match &opts.session {
+            None => load::load(&self.root, &self.config, cache.as_ref(), None),
+            Some(session) => {
+                let mut session = session.lock().unwrap_or_else(|e| e.into_inner());
+                let changed = session.since_load.replace(Default::default());
+                let loaded = session
+                    .loaded
+                    .as_ref()
+                    .zip(changed)
+                    .and_then(|(previous, changed)| {
+                        load::reload(
+                            &self.root,
+                            previous,
+                            &changed,
+                            cache.as_ref(),
+                            Some(&session.parsed),
+                        )
+                    })
+                    .unwrap_or_else(|| {
+                        load::load(
+                            &self.root,
+                            &self.config,
+                            cache.as_ref(),
+                            Some(&session.parsed),
+                        )
+                    });
+                session.loaded = Some(loaded.clone());
+                loaded
+            }
+        };
         timings.push(("load", t.elapsed()));
         let t = Instant::now();
         let (model, resolve_diags) = resolve::resolve(loaded, self.config.clone(), today, profile);
@@ -222,8 +303,16 @@ impl Site {
         timings.push(("stamp", t.elapsed()));
         let t = Instant::now();
         let taken_at = crate::cache::now_nanos();
-        let mut inventory = keep_stamp
-            .then(|| self.inventory(stamp.as_ref().map(|s| s.also.as_slice()).unwrap_or(&[])));
+        let session = opts
+            .session
+            .as_ref()
+            .map(|s| s.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut inventory = keep_stamp.then(|| {
+            let known = session.and_then(|mut s| s.take_inventory(&self.root));
+            known.unwrap_or_else(|| {
+                self.inventory(stamp.as_ref().map(|s| s.also.as_slice()).unwrap_or(&[]))
+            })
+        });
         let inventory_hash = inventory.as_ref().map(Inventory::hash).unwrap_or_default();
         timings.push(("inventory", t.elapsed()));
         let unchanged = inventory
@@ -234,6 +323,17 @@ impl Site {
             });
         if let Some(i) = inventory.as_mut().filter(|_| !unchanged) {
             i.sort();
+        }
+        if let (Some(session), Some(i)) = (&opts.session, &inventory) {
+            let mut session = session.lock().unwrap_or_else(|e| e.into_inner());
+            if unchanged {
+                // Listed in any order; kept sorted.
+                let mut sorted = i.clone();
+                sorted.sort();
+                session.keep_inventory(&sorted);
+            } else {
+                session.keep_inventory(i);
+            }
         }
         if let (false, Some(st), Some(now)) = (opts.force, &stamp, &inventory)
             && dest.join(write::MARKER).exists()
@@ -354,6 +454,7 @@ impl Site {
         let writer = Writer::begin(
             &dest,
             self.config.evidence_files == crate::config::EvidenceFiles::Link,
+            opts.private_output,
         )
         .map_err(fail)?;
         let previous = writer

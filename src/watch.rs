@@ -110,6 +110,20 @@ impl Burst {
         }
     }
 
+    /// The changed paths (those a build reads), relative to `root` and `/`-separated.
+    pub fn relative_paths(&self, root: &Path) -> Vec<String> {
+        self.files
+            .keys()
+            .filter_map(|p| p.strip_prefix(root).ok())
+            .map(|r| {
+                r.components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+            .collect()
+    }
+
     /// What changed, in a stable order; empty if nothing a build reads did.
     pub fn changes(&self) -> Vec<Change> {
         self.changes.iter().copied().collect()
