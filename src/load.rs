@@ -19,7 +19,7 @@ pub const MAX_DOCUMENT_BYTES: u64 = 8 * 1024 * 1024;
 pub struct Loaded {
     pub documents: Vec<Arc<Document>>,
     pub evidence: Vec<Arc<Evidence>>,
-    pub artifacts: Vec<Option<Artifact>>,
+    pub artifacts: Vec<Option<Arc<Artifact>>>,
     pub catalogs: Vec<Catalog>,
     pub crosswalks: Vec<Crosswalk>,
     /// The evidence ledger's lines, if the site has a ledger.
@@ -198,7 +198,7 @@ pub fn load(
         .collect();
     for r in art_results {
         match r {
-            Ok(a) => loaded.artifacts.push(a),
+            Ok(a) => loaded.artifacts.push(a.map(Arc::new)),
             Err(d) => {
                 diags.push(d);
                 loaded.artifacts.push(None);
@@ -230,7 +230,7 @@ pub fn reload(
     root: &Path,
     previous: &(Loaded, Vec<Diagnostic>),
     changed: &std::collections::BTreeSet<String>,
-    cache: Option<&HashCache>,
+    cache: &dyn Fn() -> Option<HashCache>,
     parsed: Option<&ParseCache>,
 ) -> Option<(Loaded, Vec<Diagnostic>)> {
     let (before, before_diags) = previous;
@@ -274,6 +274,9 @@ pub fn reload(
     }
     let canonical_root = root.canonicalize().ok()?;
     let paths = RealPaths::new(root, &canonical_root);
+    // The hash cache is read only if an evidence file's artifacts must be found again.
+    let cache = kinds.iter().any(|(_, k)| k.is_none()).then(cache).flatten();
+    let cache = cache.as_ref();
     let mut loaded = before.clone();
     let mut diags: Vec<Diagnostic> = before_diags
         .iter()
@@ -304,7 +307,7 @@ pub fn reload(
                     Ok(evs) => {
                         for ev in evs {
                             match locate_artifact(&paths, &ev, cache) {
-                                Ok(a) => loaded.artifacts.push(a),
+                                Ok(a) => loaded.artifacts.push(a.map(Arc::new)),
                                 Err(d) => {
                                     diags.push(d);
                                     loaded.artifacts.push(None);

@@ -99,7 +99,7 @@ pub struct ResolvedDocument {
 #[derive(Debug, Clone)]
 pub struct ResolvedEvidence {
     pub ev: std::sync::Arc<Evidence>,
-    pub artifact: Option<Artifact>,
+    pub artifact: Option<std::sync::Arc<Artifact>>,
     pub controls: Vec<ControlKey>,
     pub seal: SealState,
     /// The record's place in the order it was loaded (files by name, each file's records in the
@@ -570,14 +570,22 @@ pub fn resolve(
 /// anything, so every profile builds or none does.
 fn check_published_names(
     evidence: &[std::sync::Arc<Evidence>],
-    artifacts: &[Option<Artifact>],
+    artifacts: &[Option<std::sync::Arc<Artifact>>],
     diags: &mut Vec<Diagnostic>,
 ) {
     let mut pages: HashMap<String, &Path> = HashMap::new();
-    let mut files: HashMap<String, &str> = HashMap::new();
+    let mut files: HashMap<String, &str> = HashMap::with_capacity(evidence.len());
+    // A file's records come together: its page is checked once.
+    let mut last: Option<&Path> = None;
     for (ev, artifact) in evidence.iter().zip(artifacts) {
-        let stem = evidence_file_stem(&ev.path);
-        match pages.get(&stem) {
+        let same_file = last == Some(ev.path.as_path());
+        last = Some(&ev.path);
+        let stem = if same_file {
+            String::new()
+        } else {
+            evidence_file_stem(&ev.path)
+        };
+        match pages.get(&stem).filter(|_| !same_file) {
             Some(first) if *first != ev.path.as_path() => {
                 diags.push(
                     Diagnostic::error(
@@ -593,6 +601,7 @@ fn check_published_names(
                 pages.insert(stem, &ev.path);
             }
             Some(_) => {}
+            None if same_file => {}
             None => {
                 pages.insert(stem, &ev.path);
             }

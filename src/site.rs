@@ -200,9 +200,9 @@ impl Site {
             .profile(name)
             .map_err(|m| Diagnostic::error("<command line>", m))?;
         let t = Instant::now();
-        let cache = opts.cache_dir.as_deref().map(HashCache::read);
+        let read_cache = || opts.cache_dir.as_deref().map(HashCache::read);
         let (loaded, load_diags) = match &opts.session {
-            None => load::load(&self.root, &self.config, cache.as_ref(), None),
+            None => load::load(&self.root, &self.config, read_cache().as_ref(), None),
             Some(session) => {
                 let mut session = session.lock().unwrap_or_else(|e| e.into_inner());
                 let changed = session.since_load.replace(Default::default());
@@ -215,7 +215,7 @@ impl Site {
                             &self.root,
                             previous,
                             &changed,
-                            cache.as_ref(),
+                            &read_cache,
                             Some(&session.parsed),
                         )
                     })
@@ -223,7 +223,7 @@ impl Site {
                         load::load(
                             &self.root,
                             &self.config,
-                            cache.as_ref(),
+                            read_cache().as_ref(),
                             Some(&session.parsed),
                         )
                     });
@@ -1106,11 +1106,15 @@ fn staleness(model: &Model) -> Vec<Diagnostic> {
         } else {
             "approved:"
         };
+        let stale = Freshness::of(due, today, model.config.due_soon) == Freshness::Stale;
+        if !stale && !d.doc.meta.controls.is_empty() {
+            continue;
+        }
         let pos = Pos::find(&d.doc.front_matter, key, 0).map(|p| Pos {
             line: p.line + d.doc.front_matter_line - 1,
             column: p.column,
         });
-        if Freshness::of(due, today, model.config.due_soon) == Freshness::Stale {
+        if stale {
             out.push(
                 Diagnostic::warning(
                     &d.doc.path,
