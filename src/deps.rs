@@ -14,7 +14,6 @@
 
 use crate::coverage::{Coverage, Item};
 use crate::freshness::{evidence_expiry, next_review};
-use crate::overlap::Pair;
 use crate::resolve::{ControlKey, Model};
 use crate::view::{Plan, Planned};
 use rayon::prelude::*;
@@ -34,9 +33,10 @@ fn hash_of(parts: impl Hash) -> u64 {
 }
 
 /// What every page may read beyond its own items: the theme, the site's settings, the date and
-/// profile, every catalog and crosswalk (and so every relation and overlap pair), the ISMS
-/// records, the ledger's presence and key.
-pub fn globals(model: &Model, pairs: &[Pair], theme: &str, site_json: &[u8]) -> u64 {
+/// profile, every catalog and crosswalk (and so every relation, and every overlap pair, which is
+/// made from the frameworks, their relations and the hub alone), the ISMS records, the ledger's
+/// presence and key.
+pub fn globals(model: &Model, theme: &str, site_json: &[u8]) -> u64 {
     let mut h = DefaultHasher::new();
     env!("CARGO_PKG_VERSION").hash(&mut h);
     theme.hash(&mut h);
@@ -54,7 +54,6 @@ pub fn globals(model: &Model, pairs: &[Pair], theme: &str, site_json: &[u8]) -> 
     model.ledger_exists.hash(&mut h);
     model.public_key.as_ref().map(|k| &k.pem).hash(&mut h);
     format!("{:?}", model.records).hash(&mut h);
-    format!("{pairs:?}").hash(&mut h);
     h.finish()
 }
 
@@ -90,7 +89,7 @@ impl<'a> Keys<'a> {
                     &m.id,
                     &m.title,
                     m.classification.as_str(),
-                    next_review(m).to_string(),
+                    next_review(m),
                 ))
             })
             .collect();
@@ -103,7 +102,7 @@ impl<'a> Keys<'a> {
                     &m.id,
                     &m.title,
                     m.classification.as_str(),
-                    evidence_expiry(m).to_string(),
+                    evidence_expiry(m),
                     &e.ev.path,
                 ))
             })
@@ -129,14 +128,7 @@ impl<'a> Keys<'a> {
                     .artifact
                     .as_ref()
                     .map(|a| (&a.file_name, a.size, &a.sha256, &a.rel));
-                hash_of((
-                    fh,
-                    &e.ev.path,
-                    &e.ev.meta.id,
-                    a,
-                    format!("{:?}", e.seal),
-                    keys(&e.controls),
-                ))
+                hash_of((fh, &e.ev.path, &e.ev.meta.id, a, &e.seal, keys(&e.controls)))
             })
             .collect();
         let status: Vec<Vec<u8>> = cov

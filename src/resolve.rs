@@ -131,7 +131,7 @@ pub fn artifact_name(id: &str, file_name: &str) -> String {
 }
 
 /// An artifact's standing in the evidence ledger.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SealState {
     /// The latest ledger line for this record matches the file as it is now.
     Sealed { seq: u64, sealed_at: String },

@@ -426,7 +426,7 @@ impl Site {
 
         // Which pages cannot have changed: their key is the one the last build recorded.
         let t = Instant::now();
-        let globals = crate::deps::globals(&model, &pairs, &theme.fingerprint, &site_json);
+        let globals = crate::deps::globals(&model, &theme.fingerprint, &site_json);
         let keys = crate::deps::page_keys(&plan);
         let old_docs = stamp
             .as_ref()

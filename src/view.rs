@@ -255,11 +255,14 @@ impl<'a> Plan<'a> {
         let rows = (0..model.evidence.len())
             .map(|_| std::sync::OnceLock::new())
             .collect();
-        let mut files: BTreeMap<&std::path::Path, Vec<usize>> = BTreeMap::new();
+        let mut files: std::collections::HashMap<&std::path::Path, Vec<usize>> =
+            std::collections::HashMap::new();
         for (i, e) in model.evidence.iter().enumerate() {
             files.entry(e.ev.path.as_path()).or_default().push(i);
         }
-        let mut evidence_files: Vec<Vec<usize>> = files.into_values().collect();
+        let mut files: Vec<(&std::path::Path, Vec<usize>)> = files.into_iter().collect();
+        files.sort_unstable_by_key(|(path, _)| *path);
+        let mut evidence_files: Vec<Vec<usize>> = files.into_iter().map(|(_, f)| f).collect();
         for records in &mut evidence_files {
             records.sort_by_key(|&i| model.evidence[i].order);
         }
