@@ -286,14 +286,19 @@ pub fn verify_chain(lines: &[Line], shown: &Path, key: Option<&VerifyingKey>) ->
 
 /// The latest line for each evidence id, in ledger order.
 pub fn latest(lines: &[Line]) -> Vec<&Line> {
-    let mut out: Vec<&Line> = Vec::new();
-    for l in lines {
-        if let Some(i) = out.iter().position(|o| o.entry.id == l.entry.id) {
-            out.remove(i);
-        }
-        out.push(l);
+    // Each id's last line, in the order those lines come (one pass each way: a ledger of tens
+    // of thousands of records must not take a search per line).
+    let mut last: std::collections::HashMap<&str, usize> =
+        std::collections::HashMap::with_capacity(lines.len());
+    for (i, l) in lines.iter().enumerate() {
+        last.insert(l.entry.id.as_str(), i);
     }
-    out
+    lines
+        .iter()
+        .enumerate()
+        .filter(|(i, l)| last.get(l.entry.id.as_str()) == Some(i))
+        .map(|(_, l)| l)
+        .collect()
 }
 
 /// Re-hashes the file a line names (streamed).

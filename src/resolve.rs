@@ -7,6 +7,7 @@ use crate::load::{Artifact, Loaded};
 use crate::model::{
     Catalog, Classification, ControlRef, Crosswalk, Date, Document, Evidence, Relationship,
 };
+use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -470,41 +471,66 @@ pub fn resolve(
     };
     let mut seen: HashMap<String, (PathBuf, Option<Pos>)> = HashMap::new();
     let mut resolved_docs = Vec::new();
-    for doc in documents {
+    // Control references resolve in parallel; their diagnostics keep the files' order.
+    let doc_refs: Vec<(Vec<ControlKey>, Vec<Diagnostic>)> = documents
+        .par_iter()
+        .with_min_len(256)
+        .map(|doc| {
+            let mut ds = Vec::new();
+            let controls = resolve_refs(
+                &doc.meta.controls,
+                &frameworks,
+                &superseded,
+                &migrations,
+                &doc.path,
+                |raw| doc_pos(doc, raw),
+                &mut ds,
+            );
+            (controls, ds)
+        })
+        .collect();
+    for (doc, (controls, ds)) in documents.into_iter().zip(doc_refs) {
         if repeated.contains(&doc.meta.id) {
             let pos =
                 doc_pos(&doc, &format!("id: {}", doc.meta.id)).or_else(|| doc_pos(&doc, "id:"));
             note_duplicate(&doc.meta.id, &doc.path, pos, &mut seen, &mut diags);
         }
-        let controls = resolve_refs(
-            &doc.meta.controls,
-            &frameworks,
-            &superseded,
-            &migrations,
-            &doc.path,
-            |raw| doc_pos(&doc, raw),
-            &mut diags,
-        );
+        diags.extend(ds);
         resolved_docs.push(ResolvedDocument { doc, controls });
     }
     check_published_names(&evidence, &artifacts, &mut diags);
     let mut resolved_ev = Vec::new();
-    for (order, (ev, artifact)) in evidence.into_iter().zip(artifacts).enumerate() {
+    let ev_refs: Vec<(Vec<ControlKey>, Vec<Diagnostic>)> = evidence
+        .par_iter()
+        .with_min_len(256)
+        .map(|ev| {
+            let mut ds = Vec::new();
+            let from = ev.start.map_or(0, |(_, at)| at);
+            let controls = resolve_refs(
+                &ev.meta.controls,
+                &frameworks,
+                &superseded,
+                &migrations,
+                &ev.path,
+                |raw| Pos::find_token(&ev.source, raw, from),
+                &mut ds,
+            );
+            (controls, ds)
+        })
+        .collect();
+    let latest: HashMap<&str, &crate::ledger::Line> = latest
+        .into_iter()
+        .map(|l| (l.entry.id.as_str(), l))
+        .collect();
+    for (order, ((ev, artifact), (controls, ds))) in
+        evidence.into_iter().zip(artifacts).zip(ev_refs).enumerate()
+    {
         if repeated.contains(&ev.meta.id) {
             let start = ev.start.map(|(p, _)| p);
             note_duplicate(&ev.meta.id, &ev.path, start, &mut seen, &mut diags);
         }
-        let from = ev.start.map_or(0, |(_, at)| at);
-        let controls = resolve_refs(
-            &ev.meta.controls,
-            &frameworks,
-            &superseded,
-            &migrations,
-            &ev.path,
-            |raw| Pos::find_token(&ev.source, raw, from),
-            &mut diags,
-        );
-        let seal = match (&artifact, latest.iter().find(|l| l.entry.id == ev.meta.id)) {
+        diags.extend(ds);
+        let seal = match (&artifact, latest.get(ev.meta.id.as_str())) {
             (None, _) => SealState::External,
             (Some(_), None) => SealState::Unsealed,
             (Some(a), Some(l)) => {

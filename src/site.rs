@@ -462,122 +462,128 @@ impl Site {
             .filter(|_| !opts.force)
             .map(|m| m.inputs.clone())
             .unwrap_or_default();
+        // The site's other files (evidence artifacts, static files, the SoA as CSV) are
+        // published while the pages render: on two cores the largest page keeps one busy.
+        let publish = || -> Result<usize, Diagnostic> {
+            let mut extra: Vec<(String, Vec<u8>)> = Vec::new();
+            if model.records.soa.is_some() {
+                extra.push((
+                    crate::records_view::SOA_CSV.to_string(),
+                    crate::records_view::soa_csv(&model, &coverage)?,
+                ));
+            }
+            for (name, bytes) in &theme.static_files {
+                extra.push((format!("static/{name}"), bytes.clone()));
+            }
+            let mut cache = HashCache::default();
+            let mut places = Vec::new();
+            for e in &model.evidence {
+                if let (Some(url), Some(a)) = (view::artifact_url(e), &e.artifact) {
+                    places.push((url, a));
+                    cache.files.insert(
+                        a.rel.clone(),
+                        crate::cache::Entry {
+                            size: a.size,
+                            mtime: a.mtime.clone(),
+                            sha256: a.sha256.clone(),
+                        },
+                    );
+                }
+            }
+            extra.push((crate::cache::CACHE_FILE.to_string(), cache.to_json()));
+            if let Some(pk) = &model.public_key {
+                extra.push((
+                    view::PUBLIC_KEY_URL.to_string(),
+                    pk.pem.clone().into_bytes(),
+                ));
+            }
+            extra.iter().try_for_each(|(p, b)| writer.put(p, b))?;
+            places
+                .par_iter()
+                .with_min_len(64)
+                .try_for_each(|(url, a)| writer.place(url, &a.absolute, &a.sha256))?;
+            Ok(places.len())
+        };
         let views = std::sync::atomic::AtomicUsize::new(0);
-        let rendered: Vec<Rendered> = (0..plan.len())
-            .into_par_iter()
-            .map(|i| {
-                let src = plan.document(i);
-                let rel = src.map(|d| crate::diagnostic::display_path(&d.doc.path));
-                let key = keys[i];
-                // Unchanged by its key: neither viewed nor rendered, if its file is still there
-                // (and, for a document page, the stamp knows where its body is).
-                if let Some(key) = key {
-                    let path = plan.path(i);
-                    if old_keys.get(&path) == Some(&key)
-                        && let Some(input) = previous.get(&path)
-                    {
-                        let doc = match &rel {
-                            None => Some(None),
-                            Some(rel) => old_docs
-                                .get(rel)
-                                .filter(|o| o.page == path)
-                                .map(|o| Some((rel.clone(), o.clone()))),
-                        };
-                        if let Some(doc) = doc
-                            && writer.keep(&path)
+        let pages = || -> Result<Vec<Rendered>, Diagnostic> {
+            (0..plan.len())
+                .into_par_iter()
+                .map(|i| {
+                    let src = plan.document(i);
+                    let rel = src.map(|d| crate::diagnostic::display_path(&d.doc.path));
+                    let key = keys[i];
+                    // Unchanged by its key: neither viewed nor rendered, if its file is still there
+                    // (and, for a document page, the stamp knows where its body is).
+                    if let Some(key) = key {
+                        let path = plan.path(i);
+                        if old_keys.get(&path) == Some(&key)
+                            && let Some(input) = previous.get(&path)
                         {
-                            return Ok((path, input.clone(), doc, Some(key)));
+                            let doc = match &rel {
+                                None => Some(None),
+                                Some(rel) => old_docs
+                                    .get(rel)
+                                    .filter(|o| o.page == path)
+                                    .map(|o| Some((rel.clone(), o.clone()))),
+                            };
+                            if let Some(doc) = doc
+                                && writer.keep(&path)
+                            {
+                                return Ok((path, input.clone(), doc, Some(key)));
+                            }
                         }
                     }
-                }
-                views.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let p = plan.page(i);
-                let p = p.as_ref();
-                let view_hash = render::page_view_hash(&theme, &site_json, p);
-                let input = render::input_with_body(&view_hash, src.map(|d| d.doc.body.as_str()));
-                // What the stamp records of a document page, given where its body sits.
-                let doc_stamp = |span: BodySpan| {
-                    rel.clone().zip(src).map(|(rel, d)| {
-                        let ds = DocStamp {
-                            fm: doc_fm_hash(&d.doc),
-                            page: p.path.clone(),
-                            view: view_hash.clone(),
-                            span,
-                        };
-                        (rel, ds)
-                    })
-                };
-                // A document page is kept only if the stamp knows where its body is, unless the
-                // stamp lost its document list (then every document page is rendered once more).
-                if (src.is_none() || !old_docs.is_empty())
-                    && previous.get(&p.path) == Some(&input)
-                    && writer.keep(&p.path)
-                {
-                    // The page is as the last build left it, and so is its body's place.
-                    let span = rel
-                        .as_ref()
-                        .and_then(|r| old_docs.get(r))
-                        .filter(|o| o.page == p.path)
-                        .map(|o| o.span);
-                    return Ok((p.path.clone(), input, span.and_then(doc_stamp), key));
-                }
-                let body = src.map(|d| {
-                    render::markdown(
-                        render::without_title(&d.doc.body, &d.doc.meta.title),
-                        model.config.html,
-                    )
-                });
-                let (bytes, span) = renderer.render(p, body.as_deref())?;
-                writer.put(&p.path, &bytes)?;
-                Ok((p.path.clone(), input, span.and_then(doc_stamp), key))
-            })
-            .collect::<Result<_, Diagnostic>>()
-            .map_err(fail)?;
+                    views.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let p = plan.page(i);
+                    let p = p.as_ref();
+                    let view_hash = render::page_view_hash(&theme, &site_json, p);
+                    let input =
+                        render::input_with_body(&view_hash, src.map(|d| d.doc.body.as_str()));
+                    // What the stamp records of a document page, given where its body sits.
+                    let doc_stamp = |span: BodySpan| {
+                        rel.clone().zip(src).map(|(rel, d)| {
+                            let ds = DocStamp {
+                                fm: doc_fm_hash(&d.doc),
+                                page: p.path.clone(),
+                                view: view_hash.clone(),
+                                span,
+                            };
+                            (rel, ds)
+                        })
+                    };
+                    // A document page is kept only if the stamp knows where its body is, unless the
+                    // stamp lost its document list (then every document page is rendered once more).
+                    if (src.is_none() || !old_docs.is_empty())
+                        && previous.get(&p.path) == Some(&input)
+                        && writer.keep(&p.path)
+                    {
+                        // The page is as the last build left it, and so is its body's place.
+                        let span = rel
+                            .as_ref()
+                            .and_then(|r| old_docs.get(r))
+                            .filter(|o| o.page == p.path)
+                            .map(|o| o.span);
+                        return Ok((p.path.clone(), input, span.and_then(doc_stamp), key));
+                    }
+                    let body = src.map(|d| {
+                        render::markdown(
+                            render::without_title(&d.doc.body, &d.doc.meta.title),
+                            model.config.html,
+                        )
+                    });
+                    let (bytes, span) = renderer.render(p, body.as_deref())?;
+                    writer.put(&p.path, &bytes)?;
+                    Ok((p.path.clone(), input, span.and_then(doc_stamp), key))
+                })
+                .collect::<Result<_, Diagnostic>>()
+        };
+        let (rendered, published) = rayon::join(pages, publish);
+        let rendered = rendered.map_err(fail)?;
+        let files_published = published.map_err(fail)?;
         timings.push(("pages", t.elapsed()));
 
         progress.stage("writing");
         let t = Instant::now();
-        let mut extra: Vec<(String, Vec<u8>)> = Vec::new();
-        if model.records.soa.is_some() {
-            extra.push((
-                crate::records_view::SOA_CSV.to_string(),
-                crate::records_view::soa_csv(&model, &coverage).map_err(fail)?,
-            ));
-        }
-        for (name, bytes) in &theme.static_files {
-            extra.push((format!("static/{name}"), bytes.clone()));
-        }
-        let mut cache = HashCache::default();
-        let mut places = Vec::new();
-        for e in &model.evidence {
-            if let (Some(url), Some(a)) = (view::artifact_url(e), &e.artifact) {
-                places.push((url, a));
-                cache.files.insert(
-                    a.rel.clone(),
-                    crate::cache::Entry {
-                        size: a.size,
-                        mtime: a.mtime.clone(),
-                        sha256: a.sha256.clone(),
-                    },
-                );
-            }
-        }
-        extra.push((crate::cache::CACHE_FILE.to_string(), cache.to_json()));
-        if let Some(pk) = &model.public_key {
-            extra.push((
-                view::PUBLIC_KEY_URL.to_string(),
-                pk.pem.clone().into_bytes(),
-            ));
-        }
-        extra
-            .iter()
-            .try_for_each(|(p, b)| writer.put(p, b))
-            .map_err(fail)?;
-        places
-            .par_iter()
-            .with_min_len(64)
-            .try_for_each(|(url, a)| writer.place(url, &a.absolute, &a.sha256))
-            .map_err(fail)?;
         let also: Vec<String> = model
             .evidence
             .iter()
@@ -586,7 +592,6 @@ impl Site {
             .collect();
         let page_count = plan.len();
         drop(plan);
-        let files_published = places.len();
         let mut inputs = BTreeMap::new();
         let mut docs = BTreeMap::new();
         let mut page_keys = Vec::new();
