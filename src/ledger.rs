@@ -338,6 +338,37 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
 
+    /// Each record's last line, ordered by where those lines are.
+    #[test]
+    fn latest_keeps_each_records_last_line_in_ledger_order() {
+        let line = |number: usize, id: &str| Line {
+            number,
+            raw: String::new(),
+            entry: Entry {
+                seq: number as u64,
+                id: id.into(),
+                path: String::new(),
+                sha256: String::new(),
+                size: 0,
+                sealed_at: String::new(),
+                prev: String::new(),
+                sig: None,
+            },
+        };
+        let lines = [
+            line(1, "a"),
+            line(2, "b"),
+            line(3, "a"),
+            line(4, "c"),
+            line(5, "b"),
+        ];
+        let kept: Vec<(usize, &str)> = latest(&lines)
+            .iter()
+            .map(|l| (l.number, l.entry.id.as_str()))
+            .collect();
+        assert_eq!(kept, [(3, "a"), (4, "c"), (5, "b")]);
+    }
+
     fn lines_of(text: &str) -> Vec<Line> {
         let (l, d) = read(text, Path::new("ledger.jsonl"));
         assert!(d.is_empty(), "{d:?}");
