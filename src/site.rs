@@ -236,14 +236,17 @@ impl Site {
         let (model, resolve_diags) = resolve::resolve(loaded, self.config.clone(), today, profile);
         timings.push(("resolve", t.elapsed()));
         let t = Instant::now();
-        let coverage = coverage::compute(&model);
-        let pairs = overlap::all_pairs(&model);
+        let ((coverage, stale), pairs) = rayon::join(
+            || rayon::join(|| coverage::compute(&model), || staleness(&model)),
+            || overlap::all_pairs(&model),
+        );
+        let readiness = crate::readiness::check(&model, &coverage);
         timings.push(("analyse", t.elapsed()));
         let mut diagnostics = Diagnostics::default();
         diagnostics.extend(load_diags);
         diagnostics.extend(resolve_diags);
-        diagnostics.extend(staleness(&model));
-        diagnostics.extend(crate::readiness::check(&model, &coverage));
+        diagnostics.extend(stale);
+        diagnostics.extend(readiness);
         Ok(Analysis {
             model,
             coverage,
