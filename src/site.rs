@@ -84,16 +84,17 @@ impl Session {
     }
 
     /// The inventory brought up to date with the files named since it was taken, if known.
+    /// From here on the watcher's names gather afresh, so a file saved again while this build
+    /// runs is named to the next one.
     fn take_inventory(&mut self, root: &Path) -> Option<Inventory> {
-        let changed = self.since_inventory.take()?;
+        let changed = self.since_inventory.replace(Default::default());
         let mut inventory = self.inventory.take()?;
-        inventory.refresh(root, &changed);
+        inventory.refresh(root, &changed?);
         Some(inventory)
     }
 
     fn keep_inventory(&mut self, inventory: &Inventory) {
         self.inventory = Some(inventory.clone());
-        self.since_inventory = Some(Default::default());
     }
 }
 
