@@ -14,13 +14,7 @@ use serde_json::{Value, json};
 pub const SOA_CSV: &str = "isms/soa.csv";
 
 fn spec(path: &str, template: &'static str, title: &str, view: Value) -> PageSpec {
-    PageSpec {
-        path: path.to_string(),
-        template,
-        title: title.to_string(),
-        section: "isms",
-        view,
-    }
+    PageSpec::new(path.to_string(), template, title.to_string(), "isms", &view)
 }
 
 fn control_ref(model: &Model, raw: &str) -> Value {

@@ -356,25 +356,8 @@ pub fn page_input_hash(
 /// Everything a page is made from but its Markdown.
 pub fn page_view_hash(theme: &Theme, site: &[u8], p: &PageSpec) -> String {
     use std::hash::Hasher;
-    /// Feeds serialised bytes straight into a hasher: no copy of a large view is ever made.
-    struct HashWriter(std::hash::DefaultHasher, usize);
-    impl std::io::Write for HashWriter {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.write(buf);
-            self.1 += buf.len();
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut w = HashWriter(std::hash::DefaultHasher::new(), 0);
-    {
-        use std::io::Write;
-        let mut buffered = std::io::BufWriter::with_capacity(16 * 1024, &mut w);
-        let _ = serde_json::to_writer(&mut buffered, &p.view);
-        let _ = buffered.flush();
-    }
+    let mut h = std::hash::DefaultHasher::new();
+    h.write_u64(p.view_hash);
     for part in [
         theme.fingerprint.as_bytes(),
         site,
@@ -382,11 +365,10 @@ pub fn page_view_hash(theme: &Theme, site: &[u8], p: &PageSpec) -> String {
         p.title.as_bytes(),
         p.section.as_bytes(),
     ] {
-        w.0.write_u8(0);
-        w.0.write(part);
-        w.1 += part.len() + 1;
+        h.write_u8(0);
+        h.write(part);
     }
-    format!("{:016x}-{}", w.0.finish(), w.1)
+    format!("{:016x}", h.finish())
 }
 
 /// A page's input hash from its view hash and its Markdown.
@@ -440,7 +422,7 @@ impl<'a> Renderer<'a> {
         ctx.insert("root", &root_prefix(&p.path));
         ctx.insert("page_title", &p.title);
         ctx.insert("section", p.section);
-        ctx.insert("page", &p.view);
+        ctx.insert_value("page", p.view.clone());
         ctx.insert("legend", &self.legend);
         if let Some(body) = body {
             ctx.insert("body", body);

@@ -17,7 +17,55 @@ pub struct PageSpec {
     pub title: String,
     /// Which top-level section the page is in, for the navigation bar.
     pub section: &'static str,
-    pub view: serde_json::Value,
+    /// The view as the templates see it (shared, not copied, into each render's context).
+    pub view: tera::Value,
+    /// A hash of the view, taken from its serialised form as it was made.
+    pub view_hash: u64,
+}
+
+impl PageSpec {
+    /// A page whose view is `view`: hashed as it is serialised, and converted once for the
+    /// templates.
+    pub fn new(
+        path: String,
+        template: &'static str,
+        title: String,
+        section: &'static str,
+        view: &impl Serialize,
+    ) -> PageSpec {
+        PageSpec {
+            path,
+            template,
+            title,
+            section,
+            view_hash: serialised_hash(view),
+            view: tera::Value::try_from_serializable(view).unwrap_or_else(|_| tera::Value::none()),
+        }
+    }
+}
+
+/// A hash of `value` serialised as JSON, fed straight into the hasher: no copy of a large view
+/// is made.
+fn serialised_hash(value: &impl Serialize) -> u64 {
+    use std::hash::Hasher;
+    struct HashWriter(std::hash::DefaultHasher);
+    impl std::io::Write for HashWriter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.write(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut w = HashWriter(std::hash::DefaultHasher::new());
+    {
+        use std::io::Write;
+        let mut buffered = std::io::BufWriter::with_capacity(16 * 1024, &mut w);
+        let _ = serde_json::to_writer(&mut buffered, value);
+        let _ = buffered.flush();
+    }
+    w.0.finish()
 }
 
 /// Where the portal publishes the evidence ledger's public key.
@@ -382,13 +430,7 @@ fn spec(
     section: &'static str,
     view: impl Serialize,
 ) -> PageSpec {
-    PageSpec {
-        path,
-        template,
-        title,
-        section,
-        view: serde_json::to_value(view).unwrap_or(serde_json::Value::Null),
-    }
+    PageSpec::new(path, template, title, section, &view)
 }
 
 fn home(model: &Model, cov: &Coverage, rows: &[&EvidenceRow]) -> PageSpec {
