@@ -228,12 +228,12 @@ pub fn load(
 /// anything else, needs a whole `load`. The result is what `load` would give now.
 pub fn reload(
     root: &Path,
-    previous: &(Loaded, Vec<Diagnostic>),
+    previous: (Loaded, Vec<Diagnostic>),
     changed: &std::collections::BTreeSet<String>,
     cache: &dyn Fn() -> Option<HashCache>,
     parsed: Option<&ParseCache>,
 ) -> Option<(Loaded, Vec<Diagnostic>)> {
-    let (before, before_diags) = previous;
+    let (before, before_diags) = &previous;
     let read_before = |p: &Path| {
         before.documents.iter().any(|d| d.path == p)
             || before.evidence.iter().any(|e| e.path == p)
@@ -277,11 +277,10 @@ pub fn reload(
     // The hash cache is read only if an evidence file's artifacts must be found again.
     let cache = kinds.iter().any(|(_, k)| k.is_none()).then(cache).flatten();
     let cache = cache.as_ref();
-    let mut loaded = before.clone();
+    let (mut loaded, before_diags) = previous;
     let mut diags: Vec<Diagnostic> = before_diags
-        .iter()
+        .into_iter()
         .filter(|d| !changed.contains(&crate::diagnostic::display_path(&d.path)))
-        .cloned()
         .collect();
     for (p, kind) in kinds {
         match kind {

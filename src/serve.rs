@@ -101,6 +101,9 @@ pub fn serve(root: &Path, mut so: ServeOptions) -> Result<(), String> {
     builds.stopping.store(true, Ordering::SeqCst);
     // Wait for a build in progress, and keep the lock: no other starts before the process ends.
     let _done = builds.running.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(session) = &so.opts.session {
+        session.lock().unwrap_or_else(|e| e.into_inner()).settle();
+    }
     if temporary {
         // Thousands of files: on a busy disk this takes a while, so say what is happening.
         eprintln!(

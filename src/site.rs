@@ -57,6 +57,8 @@ pub struct Session {
     /// What the last build loaded, and the files changed since.
     loaded: Option<(load::Loaded, Vec<Diagnostic>)>,
     since_load: Option<std::collections::BTreeSet<String>>,
+    /// The last build's stamp being written.
+    saving: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Session {
@@ -91,6 +93,13 @@ impl Session {
         let mut inventory = self.inventory.take()?;
         inventory.refresh(root, &changed?);
         Some(inventory)
+    }
+
+    /// Waits until the last build's stamp is written.
+    pub fn settle(&mut self) {
+        if let Some(handle) = self.saving.take() {
+            let _ = handle.join();
+        }
     }
 
     fn keep_inventory(&mut self, inventory: &Inventory) {
@@ -209,7 +218,7 @@ impl Site {
                 let changed = session.since_load.replace(Default::default());
                 let loaded = session
                     .loaded
-                    .as_ref()
+                    .take()
                     .zip(changed)
                     .and_then(|(previous, changed)| {
                         load::reload(
@@ -300,6 +309,10 @@ impl Site {
             builtin_fingerprint(),
             dest.display()
         );
+        // The last build's stamp, once it is written.
+        if let Some(session) = &opts.session {
+            session.lock().unwrap_or_else(|e| e.into_inner()).settle();
+        }
         let stamp: Option<Stamp> = keep_stamp
             .then(|| read_stamp(&stamp_path))
             .flatten()
@@ -611,13 +624,11 @@ impl Site {
         let stats = writer.finish(Some(inputs), Vec::new()).map_err(fail)?;
         // The stamp covers every input, published or not, so it is never written into the
         // output; it goes into the site's cache folder, and only if the user made one.
-        if let Some(inventory) = inventory.map(|i| i.with(&self.root, &also))
-            && let Some(text) = inventory.to_text()
-        {
+        if let Some(inventory) = inventory {
             let st = Stamp {
                 key,
                 taken_at,
-                inventory_hash: inventory.hash(),
+                inventory_hash: String::new(),
                 also,
                 manifest: manifest_identity(&dest),
                 files: stats.written + stats.unchanged,
@@ -627,7 +638,27 @@ impl Site {
                 docs_taken_at: taken_at,
                 moved: BTreeMap::new(),
             };
-            let _ = write_stamp(&stamp_path, &st, &text, Some((&docs, globals, &page_keys)));
+            let root = self.root.clone();
+            let save = move || {
+                let inventory = inventory.with(&root, &st.also);
+                if let Some(text) = inventory.to_text() {
+                    let st = Stamp {
+                        inventory_hash: inventory.hash(),
+                        ..st
+                    };
+                    let _ =
+                        write_stamp(&stamp_path, &st, &text, Some((&docs, globals, &page_keys)));
+                }
+            };
+            // In `serve` the stamp is written while the page reloads; the next build waits
+            // for it before it reads the stamp.
+            match &opts.session {
+                Some(session) => {
+                    let handle = std::thread::spawn(save);
+                    session.lock().unwrap_or_else(|e| e.into_inner()).saving = Some(handle);
+                }
+                None => save(),
+            }
         }
         timings.push(("write", t.elapsed()));
         timings.push(("total", started.elapsed()));
