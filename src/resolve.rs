@@ -363,6 +363,9 @@ pub fn nearest<'a>(
     }
 }
 
+/// Each item's resolved control references, with the problems found in them.
+type Refs = Vec<(Vec<ControlKey>, Vec<Diagnostic>)>;
+
 /// Checks everything that spans files and builds the model for `profile`.
 pub fn resolve(
     loaded: Loaded,
@@ -454,41 +457,47 @@ pub fn resolve(
     }
 
     // Documents and evidence: unique ids, every control reference resolves.
-    // Ids used more than once, found first so that positions are worked out only for those.
-    let repeated: HashSet<String> = {
-        let mut uses: HashMap<&str, u32> = HashMap::with_capacity(documents.len() + evidence.len());
-        let ids = documents
-            .iter()
-            .map(|d| d.meta.id.as_str())
-            .chain(evidence.iter().map(|e| e.meta.id.as_str()));
-        for id in ids {
-            *uses.entry(id).or_default() += 1;
-        }
-        uses.into_iter()
-            .filter(|(_, n)| *n > 1)
-            .map(|(id, _)| id.to_string())
-            .collect()
-    };
+    // Ids used more than once (found first, so that positions are worked out only for those),
+    // and control references, which resolve in parallel; their diagnostics keep the files'
+    // order.
+    let (repeated, doc_refs): (HashSet<String>, Refs) = rayon::join(
+        || {
+            let mut uses: HashMap<&str, u32> =
+                HashMap::with_capacity(documents.len() + evidence.len());
+            let ids = documents
+                .iter()
+                .map(|d| d.meta.id.as_str())
+                .chain(evidence.iter().map(|e| e.meta.id.as_str()));
+            for id in ids {
+                *uses.entry(id).or_default() += 1;
+            }
+            uses.into_iter()
+                .filter(|(_, n)| *n > 1)
+                .map(|(id, _)| id.to_string())
+                .collect()
+        },
+        || {
+            documents
+                .par_iter()
+                .with_min_len(256)
+                .map(|doc| {
+                    let mut ds = Vec::new();
+                    let controls = resolve_refs(
+                        &doc.meta.controls,
+                        &frameworks,
+                        &superseded,
+                        &migrations,
+                        &doc.path,
+                        |raw| doc_pos(doc, raw),
+                        &mut ds,
+                    );
+                    (controls, ds)
+                })
+                .collect()
+        },
+    );
     let mut seen: HashMap<String, (PathBuf, Option<Pos>)> = HashMap::new();
     let mut resolved_docs = Vec::new();
-    // Control references resolve in parallel; their diagnostics keep the files' order.
-    let doc_refs: Vec<(Vec<ControlKey>, Vec<Diagnostic>)> = documents
-        .par_iter()
-        .with_min_len(256)
-        .map(|doc| {
-            let mut ds = Vec::new();
-            let controls = resolve_refs(
-                &doc.meta.controls,
-                &frameworks,
-                &superseded,
-                &migrations,
-                &doc.path,
-                |raw| doc_pos(doc, raw),
-                &mut ds,
-            );
-            (controls, ds)
-        })
-        .collect();
     for (doc, (controls, ds)) in documents.into_iter().zip(doc_refs) {
         if repeated.contains(&doc.meta.id) {
             let pos =
@@ -500,7 +509,7 @@ pub fn resolve(
     }
     check_published_names(&evidence, &artifacts, &mut diags);
     let mut resolved_ev = Vec::new();
-    let ev_refs: Vec<(Vec<ControlKey>, Vec<Diagnostic>)> = evidence
+    let ev_refs: Refs = evidence
         .par_iter()
         .with_min_len(256)
         .map(|ev| {
@@ -601,9 +610,16 @@ fn check_published_names(
 ) {
     let mut pages: HashMap<String, &Path> = HashMap::new();
     let mut files: HashMap<String, &str> = HashMap::with_capacity(evidence.len());
+    // The published names are made in parallel, then checked in order.
+    let names: Vec<Option<String>> = evidence
+        .par_iter()
+        .zip(artifacts)
+        .with_min_len(1024)
+        .map(|(ev, a)| a.as_ref().map(|a| artifact_name(&ev.meta.id, &a.file_name)))
+        .collect();
     // A file's records come together: its page is checked once.
     let mut last: Option<&Path> = None;
-    for (ev, artifact) in evidence.iter().zip(artifacts) {
+    for ((ev, artifact), name) in evidence.iter().zip(artifacts).zip(names) {
         let same_file = last == Some(ev.path.as_path());
         last = Some(&ev.path);
         let stem = if same_file {
@@ -632,8 +648,9 @@ fn check_published_names(
                 pages.insert(stem, &ev.path);
             }
         }
-        let Some(a) = artifact else { continue };
-        let name = artifact_name(&ev.meta.id, &a.file_name);
+        let (Some(_), Some(name)) = (artifact, name) else {
+            continue;
+        };
         match files.get(&name) {
             // The same id twice is already a duplicate id.
             Some(first) if *first != ev.meta.id => diags.push(
