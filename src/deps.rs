@@ -9,8 +9,8 @@
 //!
 //! A key must change whenever its page's view can: each page kind's key below lists what that
 //! kind's view function in `view.rs` reads. Anything a view reads that is not per item belongs
-//! in `globals`. tests/incremental.rs checks the outcome against clean builds after edits of
-//! every kind.
+//! in `globals`. tests/page_keys.rs checks the outcome against clean builds after a long
+//! seeded sequence of edits of every kind.
 
 use crate::coverage::{Coverage, Item};
 use crate::freshness::{evidence_expiry, next_review};
@@ -218,6 +218,8 @@ impl<'a> Keys<'a> {
         Some(match p {
             // Made with the plan, and few: viewed every time.
             Planned::Ready(_) => return None,
+            // Due and overdue lists (links), counts, the most reused records (rows), the
+            // in-scope frameworks' bars (statuses and evidence flags).
             Planned::Home => hash_of((
                 "home",
                 &self.doc_link,
@@ -226,7 +228,9 @@ impl<'a> Keys<'a> {
                 &self.fw_status,
                 &self.status,
             )),
+            // Every framework's bar.
             Planned::FrameworksIndex => hash_of(("frameworks", &self.status)),
+            // Every document's link, owner, version, dates, summary and number of controls.
             Planned::DocumentsIndex => {
                 let mut h = DefaultHasher::new();
                 "documents".hash(&mut h);
@@ -235,12 +239,16 @@ impl<'a> Keys<'a> {
                 }
                 h.finish()
             }
+            // Every record's row (and from them the audit and seal counts).
             Planned::EvidenceIndex => hash_of(("evidence", &self.row)),
             // Pairs are part of `globals`.
             Planned::OverlapIndex => hash_of("overlap"),
+            // Each control's link, first covering items and counts; the framework's bar.
             Planned::Framework(fi) => {
                 hash_of(("framework", fi, &self.control[*fi], &self.status[*fi]))
             }
+            // The items covering it and the controls they come through; related controls'
+            // and the parent's status.
             Planned::Control(k) => {
                 let mut h = DefaultHasher::new();
                 ("control", k.fw, k.ctl, self.control[k.fw][k.ctl]).hash(&mut h);
@@ -256,6 +264,7 @@ impl<'a> Keys<'a> {
                 parent.hash(&mut h);
                 h.finish()
             }
+            // The file (front matter and body) and the standing of every control it serves.
             Planned::Document(d) => {
                 let d = &model.documents[*d];
                 hash_of((
@@ -267,6 +276,7 @@ impl<'a> Keys<'a> {
                     self.serves(&d.controls),
                 ))
             }
+            // Its records' rows, in file order.
             Planned::EvidenceFile(f) => {
                 let rows: Vec<u64> = plan.evidence_files[*f]
                     .iter()
@@ -274,6 +284,7 @@ impl<'a> Keys<'a> {
                     .collect();
                 hash_of(("evidence file", rows))
             }
+            // The status of every control of both frameworks and of the hub's.
             Planned::Pair(p) => {
                 let p = &plan.pairs[*p];
                 let hub = model.hub.map(|h| self.fw_status[h]);
