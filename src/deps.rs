@@ -83,28 +83,33 @@ impl<'a> Keys<'a> {
             .documents
             .par_iter()
             .map(|d| {
-                let m = &d.doc.meta;
-                hash_of((
-                    d.doc.kind,
-                    &m.id,
-                    &m.title,
-                    m.classification.as_str(),
-                    next_review(m),
-                ))
+                // A function of the document alone: kept with it across `serve`'s builds.
+                *d.doc.link_key.get_or_init(|| {
+                    let m = &d.doc.meta;
+                    hash_of((
+                        d.doc.kind,
+                        &m.id,
+                        &m.title,
+                        m.classification.as_str(),
+                        next_review(m),
+                    ))
+                })
             })
             .collect();
         let ev_link = model
             .evidence
             .par_iter()
             .map(|e| {
-                let m = &e.ev.meta;
-                hash_of((
-                    &m.id,
-                    &m.title,
-                    m.classification.as_str(),
-                    evidence_expiry(m),
-                    &e.ev.path,
-                ))
+                *e.ev.link_key.get_or_init(|| {
+                    let m = &e.ev.meta;
+                    hash_of((
+                        &m.id,
+                        &m.title,
+                        m.classification.as_str(),
+                        evidence_expiry(m),
+                        &e.ev.path,
+                    ))
+                })
             })
             .collect();
         // A record is a function of its file's text and its id; the text is hashed once per file.
@@ -112,7 +117,11 @@ impl<'a> Keys<'a> {
         let file_hashes: Vec<u64> = plan
             .evidence_files
             .par_iter()
-            .map(|records| hash_bytes(model.evidence[records[0]].ev.source.as_bytes()))
+            .map(|records| {
+                let ev = &model.evidence[records[0]].ev;
+                *ev.source_hash
+                    .get_or_init(|| hash_bytes(ev.source.as_bytes()))
+            })
             .collect();
         for (records, fh) in plan.evidence_files.iter().zip(&file_hashes) {
             for &r in records {

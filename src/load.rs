@@ -648,6 +648,7 @@ pub fn parse_document(kind: DocKind, rel: &Path, text: &str) -> Result<Document,
         body: split.body.to_string(),
         meta,
         fingerprint: crate::deps::hash_bytes(text.as_bytes()),
+        link_key: Default::default(),
     })
 }
 
@@ -703,6 +704,7 @@ pub fn parse_evidence(rel: &Path, text: &str) -> Result<Vec<Evidence>, Diagnosti
         );
     }
     let source: Arc<str> = Arc::from(text);
+    let source_hash: Arc<std::sync::OnceLock<u64>> = Default::default();
     let mut out = Vec::with_capacity(metas.len());
     // Records appear in file order: find each one's `id:` after the previous one's, so two
     // records with the same id get their own positions.
@@ -776,6 +778,8 @@ pub fn parse_evidence(rel: &Path, text: &str) -> Result<Vec<Evidence>, Diagnosti
             path: rel.to_path_buf(),
             meta,
             source: source.clone(),
+            source_hash: source_hash.clone(),
+            link_key: Default::default(),
             start: found,
         });
     }
