@@ -254,11 +254,7 @@ pub fn reload(
         }
         let hidden = rel.split('/').any(|c| c.starts_with('.'));
         let ext = p.extension().and_then(|x| x.to_str()).unwrap_or("");
-        let doc = DocKind::ALL.into_iter().find(|k| {
-            rel.strip_prefix("content/")
-                .and_then(|r| r.strip_prefix(k.folder()))
-                .is_some_and(|r| r.starts_with('/'))
-        });
+        let doc = DocKind::of_path(rel);
         let evidence = rel
             .strip_prefix("content/evidence/")
             .is_some_and(|r| !r.contains('/'));

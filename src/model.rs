@@ -242,6 +242,17 @@ impl DocKind {
         DocKind::Plans,
     ];
 
+    /// The kind of document a site path (relative to the root, `/`-separated) is, by the
+    /// folder under `content/` it is in.
+    pub fn of_path(rel: &str) -> Option<DocKind> {
+        let under = rel.strip_prefix("content/")?;
+        DocKind::ALL.into_iter().find(|k| {
+            under
+                .strip_prefix(k.folder())
+                .is_some_and(|r| r.starts_with('/'))
+        })
+    }
+
     pub fn folder(self) -> &'static str {
         match self {
             DocKind::Policies => "policies",

@@ -702,11 +702,7 @@ impl Site {
         let mut by_page = BTreeMap::new();
         for rel in changed {
             let recorded = docs.get(rel)?;
-            let kind = DocKind::ALL.into_iter().find(|k| {
-                rel.strip_prefix("content/")
-                    .and_then(|r| r.strip_prefix(k.folder()))
-                    .is_some_and(|r| r.starts_with('/'))
-            })?;
+            let kind = DocKind::of_path(rel)?;
             let text =
                 crate::load::read_site_file(&self.root, &canonical_root, Path::new(rel)).ok()?;
             let doc = crate::load::parse_document(kind, Path::new(rel), &text).ok()?;
