@@ -553,6 +553,7 @@ impl Site {
                     views.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let p = plan.page(i);
                     let p = p.as_ref();
+                    debug_assert_eq!(plan.path(i), p.path, "Plan::path disagrees with the page");
                     let view_hash = render::page_view_hash(&theme, &site_json, p);
                     let input =
                         render::input_with_body(&view_hash, src.map(|d| d.doc.body.as_str()));

@@ -68,6 +68,13 @@ fn serialised_hash(value: &impl Serialize) -> u64 {
     w.0.finish()
 }
 
+/// Where the index pages go: `Plan::path` and the pages themselves agree by using these.
+const HOME_PATH: &str = "index.html";
+const FRAMEWORKS_PATH: &str = "frameworks/index.html";
+const DOCUMENTS_PATH: &str = "documents/index.html";
+const EVIDENCE_PATH: &str = "evidence/index.html";
+const OVERLAP_PATH: &str = "overlap/index.html";
+
 /// Where the portal publishes the evidence ledger's public key.
 pub const PUBLIC_KEY_URL: &str = "evidence/ledger-public-key.pem";
 
@@ -361,11 +368,11 @@ impl<'a> Plan<'a> {
         let model = self.model;
         match &self.pages[i] {
             Planned::Ready(p) => p.path.clone(),
-            Planned::Home => "index.html".into(),
-            Planned::FrameworksIndex => "frameworks/index.html".into(),
-            Planned::DocumentsIndex => "documents/index.html".into(),
-            Planned::EvidenceIndex => "evidence/index.html".into(),
-            Planned::OverlapIndex => "overlap/index.html".into(),
+            Planned::Home => HOME_PATH.into(),
+            Planned::FrameworksIndex => FRAMEWORKS_PATH.into(),
+            Planned::DocumentsIndex => DOCUMENTS_PATH.into(),
+            Planned::EvidenceIndex => EVIDENCE_PATH.into(),
+            Planned::OverlapIndex => OVERLAP_PATH.into(),
             Planned::Framework(fi) => fw_url(model.frameworks[*fi].slug()),
             Planned::Control(k) => control_url(model, *k),
             Planned::Document(d) => doc_url(&model.documents[*d]),
@@ -508,7 +515,7 @@ fn home(model: &Model, cov: &Coverage, rows: &[&EvidenceRow]) -> PageSpec {
         request_access: model.config.request_access.clone(),
     };
     spec(
-        "index.html".into(),
+        HOME_PATH.into(),
         "index.html",
         model.config.title.clone(),
         "home",
@@ -525,7 +532,7 @@ fn frameworks_index(model: &Model, cov: &Coverage) -> PageSpec {
         .map(|i| fw_card(model, cov, i))
         .collect();
     spec(
-        "frameworks/index.html".into(),
+        FRAMEWORKS_PATH.into(),
         "frameworks.html",
         "Frameworks".into(),
         "frameworks",
@@ -897,7 +904,7 @@ fn documents_index(model: &Model) -> PageSpec {
         .filter(|k| !k.rows.is_empty())
         .collect();
     spec(
-        "documents/index.html".into(),
+        DOCUMENTS_PATH.into(),
         "documents.html",
         "Policies and documents".into(),
         "documents",
@@ -1059,7 +1066,7 @@ fn evidence_index(model: &Model, rows: &[&EvidenceRow]) -> PageSpec {
         rows,
     };
     spec(
-        "evidence/index.html".into(),
+        EVIDENCE_PATH.into(),
         "evidence_list.html",
         "Evidence library".into(),
         "evidence",
@@ -1229,7 +1236,7 @@ fn overlap_index(model: &Model, pairs: &[Pair]) -> PageSpec {
         .map(|f| f.slug().to_string())
         .collect();
     spec(
-        "overlap/index.html".into(),
+        OVERLAP_PATH.into(),
         "overlap.html",
         "Framework overlap".into(),
         "overlap",
