@@ -50,7 +50,7 @@ pub struct Options {
 #[derive(Debug, Default)]
 pub struct Session {
     /// Documents and evidence files parsed so far, reused while unchanged.
-    parsed: std::sync::Arc<load::ParseCache>,
+    parsed: load::ParseCache,
     /// The inventory of the last build, sorted, and the files changed since it was taken.
     inventory: Option<Inventory>,
     since_inventory: Option<std::collections::BTreeSet<String>>,
@@ -338,19 +338,18 @@ impl Site {
             .is_some_and(|(now, st)| {
                 inventory_hash == st.inventory_hash && now.newest() < st.taken_at
             });
-        if let Some(i) = inventory.as_mut().filter(|_| !unchanged) {
+        // Sorted for comparing with the stamp's, and for the session, which keeps it sorted.
+        if let Some(i) = inventory
+            .as_mut()
+            .filter(|_| !unchanged || opts.session.is_some())
+        {
             i.sort();
         }
         if let (Some(session), Some(i)) = (&opts.session, &inventory) {
-            let mut session = session.lock().unwrap_or_else(|e| e.into_inner());
-            if unchanged {
-                // Listed in any order; kept sorted.
-                let mut sorted = i.clone();
-                sorted.sort();
-                session.keep_inventory(&sorted);
-            } else {
-                session.keep_inventory(i);
-            }
+            session
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .keep_inventory(i);
         }
         if let (false, Some(st), Some(now)) = (opts.force, &stamp, &inventory)
             && dest.join(write::MARKER).exists()
