@@ -234,10 +234,13 @@ pub fn reload(
     parsed: Option<&ParseCache>,
 ) -> Option<(Loaded, Vec<Diagnostic>)> {
     let (before, before_diags) = &previous;
+    // Paths are compared as bytes: `Path`'s own comparison parses components, and these run
+    // once per named file over every document and record.
+    let same = |a: &Path, b: &Path| a.as_os_str() == b.as_os_str();
     let read_before = |p: &Path| {
-        before.documents.iter().any(|d| d.path == p)
-            || before.evidence.iter().any(|e| e.path == p)
-            || before_diags.iter().any(|d| d.path == p)
+        before.documents.iter().any(|d| same(&d.path, p))
+            || before.evidence.iter().any(|e| same(&e.path, p))
+            || before_diags.iter().any(|d| same(&d.path, p))
     };
     let mut kinds = Vec::new();
     for rel in changed {
@@ -278,52 +281,62 @@ pub fn reload(
         .into_iter()
         .filter(|d| !changed.contains(&crate::diagnostic::display_path(&d.path)))
         .collect();
+    // Each file's items are replaced where they stand, keeping the order `load` gives:
+    // documents by path; evidence files by path, each in file order.
     for (p, kind) in kinds {
         match kind {
             Some(kind) => {
-                loaded.documents.retain(|d| d.path != p);
-                match paths.read_parsed(p, parsed.map(|c| (&c.docs, c.settle)), |text| {
+                let parsed = paths.read_parsed(p, parsed.map(|c| (&c.docs, c.settle)), |text| {
                     parse_document(kind, p, text).map(Arc::new)
-                }) {
-                    Ok(d) => loaded.documents.push(d),
-                    Err(d) => diags.push(d),
+                });
+                let docs = &mut loaded.documents;
+                let at = docs.iter().position(|d| same(&d.path, p));
+                match (parsed, at) {
+                    (Ok(d), Some(i)) => docs[i] = d,
+                    (Ok(d), None) => {
+                        let i = docs.partition_point(|x| x.path.as_path() < p);
+                        docs.insert(i, d);
+                    }
+                    (Err(d), at) => {
+                        if let Some(i) = at {
+                            docs.remove(i);
+                        }
+                        diags.push(d);
+                    }
                 }
             }
             None => {
-                let (evidence, artifacts): (Vec<_>, Vec<_>) = std::mem::take(&mut loaded.evidence)
-                    .into_iter()
-                    .zip(std::mem::take(&mut loaded.artifacts))
-                    .filter(|(e, _)| e.path != p)
-                    .unzip();
-                (loaded.evidence, loaded.artifacts) = (evidence, artifacts);
+                let mut records = Vec::new();
                 match paths.read_parsed(p, parsed.map(|c| (&c.evidence, c.settle)), |text| {
                     parse_evidence(p, text).map(|evs| evs.into_iter().map(Arc::new).collect())
                 }) {
                     Ok(evs) => {
                         for ev in evs {
-                            match locate_artifact(&paths, &ev, cache) {
-                                Ok(a) => loaded.artifacts.push(a.map(Arc::new)),
+                            let artifact = match locate_artifact(&paths, &ev, cache) {
+                                Ok(a) => a.map(Arc::new),
                                 Err(d) => {
                                     diags.push(d);
-                                    loaded.artifacts.push(None);
+                                    None
                                 }
-                            }
-                            loaded.evidence.push(ev);
+                            };
+                            records.push((ev, artifact));
                         }
                     }
                     Err(d) => diags.push(d),
                 }
+                // The file's records sit together; the new ones take their place.
+                let evs = &loaded.evidence;
+                let start = evs
+                    .iter()
+                    .position(|e| same(&e.path, p))
+                    .unwrap_or_else(|| evs.partition_point(|x| x.path.as_path() < p));
+                let end = start + evs[start..].iter().take_while(|e| same(&e.path, p)).count();
+                let (evidence, artifacts): (Vec<_>, Vec<_>) = records.into_iter().unzip();
+                loaded.evidence.splice(start..end, evidence);
+                loaded.artifacts.splice(start..end, artifacts);
             }
         }
     }
-    // The order `load` gives: documents by path; evidence files by path, each in file order.
-    loaded.documents.sort_by(|a, b| a.path.cmp(&b.path));
-    let mut records: Vec<_> = std::mem::take(&mut loaded.evidence)
-        .into_iter()
-        .zip(std::mem::take(&mut loaded.artifacts))
-        .collect();
-    records.sort_by(|a, b| a.0.path.cmp(&b.0.path));
-    (loaded.evidence, loaded.artifacts) = records.into_iter().unzip();
     Some((loaded, diags))
 }
 

@@ -89,6 +89,16 @@ fn rebuilds_from_the_session_match_clean_builds() {
         "content/evidence/ev.yaml",
         &records("First", "iso27001:A.5.18"),
     );
+    // Files on either side of ev.yaml, so its records must keep their place in the order.
+    for (file, id) in [("aa", "EV-0"), ("zz", "EV-Z")] {
+        write_file(
+            &root,
+            &format!("content/evidence/{file}.yaml"),
+            &format!(
+                "- id: {id}\n  title: Side {id}\n  owner: IT\n  collected: 2026-09-01\n  valid_for: 1 year\n  classification: internal\n  controls: [iso27001:A.5.18]\n  url: https://example.com/{id}\n"
+            ),
+        );
+    }
     let session = Arc::new(Mutex::new(Session::default()));
     let served = Served {
         root: root.clone(),
@@ -182,6 +192,30 @@ fn rebuilds_from_the_session_match_clean_builds() {
                     "content/evidence/ev.yaml",
                     &records("Renamed", "iso27001:A.5.18, soc2:CC6.1"),
                 )
+            }),
+            vec!["content/evidence/ev.yaml"],
+        ),
+        (
+            "an evidence file losing a record",
+            Box::new(|| {
+                let text = records("Renamed", "iso27001:A.5.18");
+                let first = &text[..text.find("- id: EV-B").unwrap()];
+                served.write("content/evidence/ev.yaml", first)
+            }),
+            vec!["content/evidence/ev.yaml"],
+        ),
+        (
+            "a broken evidence file, then fixed with a record more",
+            Box::new(|| {
+                served.write("content/evidence/ev.yaml", "- id: EV-A\n  title: [\n");
+                let names = vec!["content/evidence/ev.yaml".to_string()];
+                served.session.lock().unwrap().changed(&root, &names);
+                let site = Site::open(&root).unwrap();
+                assert!(site.build(&served.opts, Some(&out)).is_err());
+                served.write(
+                    "content/evidence/ev.yaml",
+                    &records("Again", "iso27001:A.5.18, soc2:CC6.1"),
+                );
             }),
             vec!["content/evidence/ev.yaml"],
         ),
