@@ -57,8 +57,23 @@ pub struct Session {
     /// What the last build loaded, and the files changed since.
     loaded: Option<(load::Loaded, Vec<Diagnostic>)>,
     since_load: Option<std::collections::BTreeSet<String>>,
-    /// The last build's stamp being written.
-    saving: Option<std::thread::JoinHandle<()>>,
+    /// The last build's stamp being written; it hands back what the build recorded.
+    saving: Option<std::thread::JoinHandle<Option<LastBuild>>>,
+    /// What the last build recorded, kept so the next need not read it back.
+    last: Option<LastBuild>,
+}
+
+/// What a build into `serve`'s output recorded, as the stamp folder and the output's manifest
+/// hold it: the next build takes it from memory instead of reading and parsing those files.
+#[derive(Debug, Clone)]
+struct LastBuild {
+    /// Ties the document list and page keys to the stamp they were written with.
+    docs_taken_at: i128,
+    /// What the output holds (`None` once a build patched the output's manifest in place).
+    manifest: Option<std::sync::Arc<write::Manifest>>,
+    docs: std::sync::Arc<BTreeMap<String, DocStamp>>,
+    globals: u64,
+    keys: std::sync::Arc<std::collections::HashMap<String, u64>>,
 }
 
 impl Session {
@@ -98,7 +113,7 @@ impl Session {
     /// Waits until the last build's stamp is written.
     pub fn settle(&mut self) {
         if let Some(handle) = self.saving.take() {
-            let _ = handle.join();
+            self.last = handle.join().ok().flatten();
         }
     }
 
@@ -309,10 +324,13 @@ impl Site {
             builtin_fingerprint(),
             dest.display()
         );
-        // The last build's stamp, once it is written.
-        if let Some(session) = &opts.session {
-            session.lock().unwrap_or_else(|e| e.into_inner()).settle();
-        }
+        // The last build's stamp, once it is written, and what it recorded (`serve`'s own
+        // output only).
+        let last = opts.session.as_ref().and_then(|session| {
+            let mut session = session.lock().unwrap_or_else(|e| e.into_inner());
+            session.settle();
+            session.last.clone().filter(|_| opts.private_output)
+        });
         let stamp: Option<Stamp> = keep_stamp
             .then(|| read_stamp(&stamp_path))
             .flatten()
@@ -382,6 +400,13 @@ impl Site {
                     if let Some((written, spans)) = self.splice_bodies(&dest, &docs, &changed)
                         && let Some(now_text) = now.to_text()
                     {
+                        // The output's manifest was patched on disk.
+                        if let Some(session) = &opts.session
+                            && let Some(l) =
+                                &mut session.lock().unwrap_or_else(|e| e.into_inner()).last
+                        {
+                            l.manifest = None;
+                        }
                         timings.push(("splice", t.elapsed()));
                         let mut next = st.clone();
                         next.moved.extend(spans);
@@ -444,23 +469,42 @@ impl Site {
         let t = Instant::now();
         let globals = crate::deps::globals(&model, &theme.fingerprint, &site_json);
         let keys = crate::deps::page_keys(&plan);
-        let old_docs = stamp
-            .as_ref()
-            .map(|s| read_docs(&stamp_path, s, None))
-            .unwrap_or_default();
-        let mut old_keys = stamp
-            .as_ref()
-            .filter(|_| !opts.force)
-            .and_then(|s| read_deps(&stamp_path, s))
-            .filter(|(g, _)| *g == globals)
+        // From memory when this process made the last build, else from the stamp folder.
+        let recorded = last.as_ref().zip(stamp.as_ref()).and_then(|(l, st)| {
+            (l.docs_taken_at == st.docs_taken_at).then(|| {
+                let mut docs = l.docs.clone();
+                if !st.moved.is_empty() {
+                    let docs = std::sync::Arc::make_mut(&mut docs);
+                    for (rel, span) in &st.moved {
+                        if let Some(d) = docs.get_mut(rel) {
+                            d.span = *span;
+                        }
+                    }
+                }
+                (docs, Some((l.globals, l.keys.clone())))
+            })
+        });
+        let (old_docs, old_keys) = recorded.unwrap_or_else(|| {
+            let docs = stamp
+                .as_ref()
+                .map(|s| read_docs(&stamp_path, s, None))
+                .unwrap_or_default();
+            let keys = stamp
+                .as_ref()
+                .and_then(|s| read_deps(&stamp_path, s))
+                .map(|(g, keys)| (g, std::sync::Arc::new(keys)));
+            (std::sync::Arc::new(docs), keys)
+        });
+        let old_keys = old_keys
+            .filter(|(g, _)| *g == globals && !opts.force)
             .map(|(_, keys)| keys)
             .unwrap_or_default();
         // A page whose body was spliced since the keys were written is not what its key says.
-        for rel in stamp.iter().flat_map(|s| s.moved.keys()) {
-            if let Some(d) = old_docs.get(rel) {
-                old_keys.remove(&d.page);
-            }
-        }
+        let spliced: std::collections::HashSet<&String> = stamp
+            .iter()
+            .flat_map(|s| s.moved.keys())
+            .filter_map(|rel| old_docs.get(rel).map(|d| &d.page))
+            .collect();
         timings.push(("deps", t.elapsed()));
 
         // Render and write each page as it is made. Pages whose inputs are what the last build
@@ -471,6 +515,7 @@ impl Site {
             &dest,
             self.config.evidence_files == crate::config::EvidenceFiles::Link,
             opts.private_output,
+            last.and_then(|l| l.manifest),
         )
         .map_err(fail)?;
         let previous = writer
@@ -533,6 +578,7 @@ impl Site {
                     if let Some(key) = key {
                         let path = plan.path(i);
                         if old_keys.get(&path) == Some(&key)
+                            && !spliced.contains(&path)
                             && let Some(input) = previous.get(&path)
                         {
                             let doc = match &rel {
@@ -621,7 +667,18 @@ impl Site {
                 docs.insert(rel, d);
             }
         }
-        let stats = writer.finish(Some(inputs), Vec::new()).map_err(fail)?;
+        // In `serve`, what this build records is kept in memory, and the output's manifest is
+        // written with the stamp, while the page reloads.
+        let keep = opts
+            .session
+            .as_ref()
+            .filter(|_| opts.private_output && inventory.is_some());
+        if let Some(session) = keep {
+            session.lock().unwrap_or_else(|e| e.into_inner()).last = None;
+        }
+        let (stats, manifest, unsaved) = writer
+            .finish_with(Some(inputs), Vec::new(), keep.is_some())
+            .map_err(fail)?;
         // The stamp covers every input, published or not, so it is never written into the
         // output; it goes into the site's cache folder, and only if the user made one.
         if let Some(inventory) = inventory {
@@ -630,7 +687,7 @@ impl Site {
                 taken_at,
                 inventory_hash: String::new(),
                 also,
-                manifest: manifest_identity(&dest),
+                manifest: String::new(),
                 files: stats.written + stats.unchanged,
                 pages: page_count,
                 published: files_published,
@@ -639,25 +696,39 @@ impl Site {
                 moved: BTreeMap::new(),
             };
             let root = self.root.clone();
+            let dest = dest.clone();
+            let keeping = keep.is_some();
             let save = move || {
+                // The stamp names the manifest it goes with, so the manifest comes first.
+                let saved = !unsaved || write::save_manifest(&dest, &manifest).is_ok();
                 let inventory = inventory.with(&root, &st.also);
-                if let Some(text) = inventory.to_text() {
+                if let (true, Some(text)) = (saved, inventory.to_text()) {
                     let st = Stamp {
                         inventory_hash: inventory.hash(),
+                        manifest: manifest_identity(&dest),
                         ..st
                     };
                     let _ =
                         write_stamp(&stamp_path, &st, &text, Some((&docs, globals, &page_keys)));
                 }
+                keeping.then(|| LastBuild {
+                    docs_taken_at: taken_at,
+                    manifest: Some(manifest),
+                    docs: std::sync::Arc::new(docs),
+                    globals,
+                    keys: std::sync::Arc::new(page_keys.into_iter().collect()),
+                })
             };
             // In `serve` the stamp is written while the page reloads; the next build waits
             // for it before it reads the stamp.
-            match &opts.session {
+            match keep {
                 Some(session) => {
                     let handle = std::thread::spawn(save);
                     session.lock().unwrap_or_else(|e| e.into_inner()).saving = Some(handle);
                 }
-                None => save(),
+                None => {
+                    save();
+                }
             }
         }
         timings.push(("write", t.elapsed()));

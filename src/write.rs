@@ -220,7 +220,7 @@ enum Mode {
     Full { staging: PathBuf },
     /// A previous output with its manifest: changed files are staged beside their targets and
     /// renamed into place by `finish`; files no longer produced are removed.
-    Incremental { old: Manifest },
+    Incremental { old: std::sync::Arc<Manifest> },
 }
 
 #[derive(Default)]
@@ -230,6 +230,9 @@ struct State {
     dirs: std::collections::HashSet<PathBuf>,
     written: usize,
     unchanged: usize,
+    /// How many of the files put or kept the previous manifest lists: when all of them, no
+    /// file has to be removed.
+    listed_before: usize,
 }
 
 /// Writes a build's files into its output folder as they are produced, from many threads at
@@ -254,8 +257,16 @@ impl Writer {
     /// `link`: evidence files are hard-linked rather than copied where possible.
     /// `trusted`: the output folder is this process's own (`serve`'s temporary folder), so a
     /// file the manifest lists is there as written, without a check of each.
-    pub fn begin(dest: &Path, link: bool, trusted: bool) -> Result<Writer, Diagnostic> {
-        let mode = match Manifest::read(dest) {
+    /// `known`: the previous build's manifest, when this process wrote it (`serve`), so it
+    /// need not be read again.
+    pub fn begin(
+        dest: &Path,
+        link: bool,
+        trusted: bool,
+        known: Option<std::sync::Arc<Manifest>>,
+    ) -> Result<Writer, Diagnostic> {
+        let known = known.filter(|_| dest.join(MARKER).exists());
+        let mode = match known.or_else(|| Manifest::read(dest).map(std::sync::Arc::new)) {
             Some(old) => Mode::Incremental { old },
             None => Mode::Full {
                 staging: prepare_staging(dest)?,
@@ -291,12 +302,14 @@ impl Writer {
             Mode::Incremental { old, .. } => (self.dest.as_path(), Some(old)),
         };
         let target = safe_join(base, rel)?;
-        let unchanged = old.is_some_and(|m| m.files.get(rel) == Some(&hash))
-            && (self.trusted || target.is_file());
+        let before = old.and_then(|m| m.files.get(rel));
+        let unchanged = before == Some(&hash) && (self.trusted || target.is_file());
         let parent = target.parent().map(Path::to_path_buf);
         {
             let mut st = self.state();
-            st.files.insert(rel.to_string(), hash);
+            if st.files.insert(rel.to_string(), hash).is_none() && before.is_some() {
+                st.listed_before += 1;
+            }
             if unchanged {
                 st.unchanged += 1;
                 return Ok(None);
@@ -348,7 +361,9 @@ impl Writer {
         match old.files.get(rel) {
             Some(h) if self.trusted || self.dest.join(rel).is_file() => {
                 let mut st = self.state();
-                st.files.insert(rel.to_string(), h.clone());
+                if st.files.insert(rel.to_string(), h.clone()).is_none() {
+                    st.listed_before += 1;
+                }
                 st.unchanged += 1;
                 true
             }
@@ -360,10 +375,24 @@ impl Writer {
     /// folder), removes files the build no longer produces, and writes the manifest with
     /// `inputs` (each page's input hash; `None` keeps the previous ones, with `updates`).
     pub fn finish(
-        mut self,
+        self,
         inputs: Option<std::collections::BTreeMap<String, String>>,
         updates: Vec<(String, String)>,
     ) -> Result<WriteStats, Diagnostic> {
+        self.finish_with(inputs, updates, false)
+            .map(|(stats, _, _)| stats)
+    }
+
+    /// `finish`, returning the new manifest too. `defer`: when the previous output is updated
+    /// in place, its manifest is left for the caller to write (`save_manifest`) before the next
+    /// build into it; the returned flag says whether that is still to do. Only for an output
+    /// no other process reads (`serve`'s): until then the old manifest describes the files.
+    pub fn finish_with(
+        mut self,
+        inputs: Option<std::collections::BTreeMap<String, String>>,
+        updates: Vec<(String, String)>,
+        defer: bool,
+    ) -> Result<(WriteStats, std::sync::Arc<Manifest>, bool), Diagnostic> {
         let st = std::mem::take(&mut *self.state());
         let mut inputs = match (inputs, &self.mode) {
             (Some(i), _) => i,
@@ -375,10 +404,10 @@ impl Writer {
             files: st.files,
             inputs,
         };
-        let manifest_bytes = manifest.to_text().into_bytes();
         self.finished = true;
         match &self.mode {
             Mode::Full { staging } => {
+                let manifest_bytes = manifest.to_text().into_bytes();
                 let written = |p: &Path, bytes: &[u8]| {
                     std::fs::write(p, bytes).map_err(|e| io_err("cannot write", p, e))
                 };
@@ -391,34 +420,40 @@ impl Writer {
                     let _ = std::fs::remove_dir_all(staging);
                 }
                 result?;
-                Ok(WriteStats {
+                let stats = WriteStats {
                     written: st.written,
                     ..WriteStats::default()
-                })
+                };
+                Ok((stats, std::sync::Arc::new(manifest), false))
             }
             Mode::Incremental { old } => {
-                let removed: Vec<&String> = old
-                    .files
-                    .keys()
-                    .filter(|p| !manifest.files.contains_key(*p))
-                    .collect();
+                let removed: Vec<&String> = if st.listed_before == old.files.len() {
+                    Vec::new()
+                } else {
+                    old.files
+                        .keys()
+                        .filter(|p| !manifest.files.contains_key(*p))
+                        .collect()
+                };
                 let stats = WriteStats {
                     written: st.written,
                     unchanged: st.unchanged,
                     removed: removed.len(),
                 };
                 let mut staged = st.staged;
-                let target = self.dest.join(MANIFEST);
-                let tmp = tmp_beside(&target);
-                if let Err(e) = std::fs::create_dir_all(self.dest.join(".crosswalk"))
-                    .and_then(|_| std::fs::write(&tmp, &manifest_bytes))
-                {
-                    for (t, _) in &staged {
-                        let _ = std::fs::remove_file(t);
+                if !defer {
+                    let target = self.dest.join(MANIFEST);
+                    let tmp = tmp_beside(&target);
+                    if let Err(e) = std::fs::create_dir_all(self.dest.join(".crosswalk"))
+                        .and_then(|_| std::fs::write(&tmp, manifest.to_text()))
+                    {
+                        for (t, _) in &staged {
+                            let _ = std::fs::remove_file(t);
+                        }
+                        return Err(io_err("cannot write", &tmp, e));
                     }
-                    return Err(io_err("cannot write", &tmp, e));
+                    staged.push((tmp, target));
                 }
-                staged.push((tmp, target));
                 for (tmp, target) in &staged {
                     std::fs::rename(tmp, target)
                         .map_err(|e| io_err("cannot move into place", target, e))?;
@@ -431,7 +466,7 @@ impl Writer {
                 for p in removed {
                     remove_published(&self.dest, p);
                 }
-                Ok(stats)
+                Ok((stats, std::sync::Arc::new(manifest), defer))
             }
         }
     }
@@ -454,6 +489,15 @@ impl Drop for Writer {
             }
         }
     }
+}
+
+/// Writes the manifest `finish_with` left to write, by rename.
+pub fn save_manifest(dest: &Path, manifest: &Manifest) -> Result<(), Diagnostic> {
+    let target = dest.join(MANIFEST);
+    let tmp = tmp_beside(&target);
+    std::fs::write(&tmp, manifest.to_text())
+        .and_then(|_| std::fs::rename(&tmp, &target))
+        .map_err(|e| io_err("cannot write", &target, e))
 }
 
 /// Removes a published file the build no longer produces, and any folder that leaves empty

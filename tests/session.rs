@@ -41,6 +41,9 @@ impl Served {
         if let Err(ds) = site.build(&self.opts, Some(&self.out)) {
             panic!("build failed: {:?}", ds.sorted());
         }
+        // The manifest and stamp are written while the page reloads; serve's next build waits
+        // for them, and so does a comparison.
+        self.session.lock().unwrap().settle();
     }
 
     fn write(&self, rel: &str, text: &str) {
