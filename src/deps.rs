@@ -57,6 +57,23 @@ pub fn globals(model: &Model, theme: &str, site_json: &[u8]) -> u64 {
     h.finish()
 }
 
+/// A key for a document's row in the documents index: everything the row shows but what
+/// `globals` covers (the date, the due-soon window, the theme).
+pub fn document_row(d: &crate::resolve::ResolvedDocument) -> u64 {
+    hash_of((
+        "document row",
+        d.doc.fingerprint,
+        &d.doc.path,
+        d.doc.kind,
+        d.controls.len(),
+    ))
+}
+
+/// The key a rendered row is kept under: its own, its template's, and `globals`.
+pub fn row_key(globals: u64, spec: &crate::view::RowSpec) -> u64 {
+    hash_of((globals, spec.template, spec.page, spec.key))
+}
+
 /// Per-item keys, each made once.
 struct Keys<'a> {
     model: &'a Model,

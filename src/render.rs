@@ -123,6 +123,7 @@ impl Theme {
             "framework.html",
             "control.html",
             "documents.html",
+            "document_row.html",
             "document.html",
             "evidence_list.html",
             "evidence.html",
@@ -432,6 +433,27 @@ impl<'a> Renderer<'a> {
                 format!("themes/templates/{}", p.template),
                 format!("rendering {}: {}", p.path, error_chain(&e)),
             )
+        })
+    }
+
+    /// Renders one row of a long list (`view::RowSpec`): the row's view is `r`, and `root` is
+    /// the page's.
+    pub fn row(&self, spec: &crate::view::RowSpec) -> Result<crate::view::Row, Diagnostic> {
+        use std::hash::Hasher;
+        let mut ctx = tera::Context::new();
+        ctx.insert("root", &root_prefix(spec.page));
+        ctx.insert_value("r", (spec.view)());
+        let html = self.theme.tera.render(spec.template, &ctx).map_err(|e| {
+            Diagnostic::error(
+                format!("themes/templates/{}", spec.template),
+                format!("rendering a row of {}: {}", spec.page, error_chain(&e)),
+            )
+        })?;
+        let mut h = std::hash::DefaultHasher::new();
+        h.write(html.as_bytes());
+        Ok(crate::view::Row {
+            hash: h.finish(),
+            html: html.into(),
         })
     }
 

@@ -61,6 +61,8 @@ pub struct Session {
     saving: Option<std::thread::JoinHandle<Option<LastBuild>>>,
     /// What the last build recorded, kept so the next need not read it back.
     last: Option<LastBuild>,
+    /// The rows of long lists the last build rendered, by key (`view::RowSpec`).
+    rows: std::sync::Arc<std::collections::HashMap<u64, view::Row>>,
 }
 
 /// What a build into `serve`'s output recorded, as the stamp folder and the output's manifest
@@ -565,6 +567,25 @@ impl Site {
                 .try_for_each(|(url, a)| writer.place(url, &a.absolute, &a.sha256))?;
             Ok(places.len())
         };
+        // Rows of long lists the last build in this process rendered are taken as they were.
+        let known_rows = opts
+            .session
+            .as_ref()
+            .map(|s| s.lock().unwrap_or_else(|e| e.into_inner()).rows.clone())
+            .unwrap_or_default();
+        let rendered_rows = std::sync::Mutex::new(Vec::new());
+        let rows = |spec: view::RowSpec| -> Result<view::Row, Diagnostic> {
+            let key = crate::deps::row_key(globals, &spec);
+            let row = match known_rows.get(&key) {
+                Some(row) => row.clone(),
+                None => renderer.row(&spec)?,
+            };
+            if opts.session.is_some() {
+                let mut kept = rendered_rows.lock().unwrap_or_else(|e| e.into_inner());
+                kept.push((key, row.clone()));
+            }
+            Ok(row)
+        };
         let views = std::sync::atomic::AtomicUsize::new(0);
         let pages = || -> Result<Vec<Rendered>, Diagnostic> {
             (0..plan.len())
@@ -596,7 +617,7 @@ impl Site {
                         }
                     }
                     views.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let p = plan.page(i);
+                    let p = plan.page(i, &rows)?;
                     let p = p.as_ref();
                     debug_assert_eq!(plan.path(i), p.path, "Plan::path disagrees with the page");
                     let view_hash = render::page_view_hash(&theme, &site_json, p);
@@ -643,6 +664,13 @@ impl Site {
         let (rendered, published) = rayon::join(pages, publish);
         let rendered = rendered.map_err(fail)?;
         let files_published = published.map_err(fail)?;
+        let rendered_rows = rendered_rows
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        if let (Some(session), false) = (&opts.session, rendered_rows.is_empty()) {
+            let rows = std::sync::Arc::new(rendered_rows.into_iter().collect());
+            session.lock().unwrap_or_else(|e| e.into_inner()).rows = rows;
+        }
         timings.push(("pages", t.elapsed()));
 
         progress.stage("writing");

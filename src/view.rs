@@ -44,6 +44,31 @@ impl PageSpec {
     }
 }
 
+/// One row of a long list, rendered on its own with `template` for the page at `page`: the
+/// documents index lists every document, and `serve` keeps each row's HTML under its `key`,
+/// so an edit renders only the rows it changed. `key` is a hash of what the row's view is made
+/// from, apart from what `deps::globals` covers; `view` makes the view.
+pub struct RowSpec<'a> {
+    pub template: &'static str,
+    pub page: &'static str,
+    pub key: u64,
+    pub view: &'a (dyn Fn() -> tera::Value + Sync),
+}
+
+/// A rendered row: its HTML and a hash of it.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub html: std::sync::Arc<str>,
+    pub hash: u64,
+}
+
+/// Renders a row (`Renderer::row`, with or without a cache).
+pub type RowRenderer<'r> =
+    dyn Fn(RowSpec) -> Result<Row, crate::diagnostic::Diagnostic> + Sync + 'r;
+
+/// The template of one row of the documents index.
+pub const DOCUMENT_ROW_TEMPLATE: &str = "document_row.html";
+
 /// A hash of `value` serialised as JSON, fed straight into the hasher: no copy of a large view
 /// is made.
 fn serialised_hash(value: &impl Serialize) -> u64 {
@@ -406,15 +431,19 @@ impl<'a> Plan<'a> {
             .collect()
     }
 
-    /// Page `i`, with its view.
-    pub fn page(&self, i: usize) -> std::borrow::Cow<'_, PageSpec> {
+    /// Page `i`, with its view. The rows of long lists are rendered by `rows`.
+    pub fn page(
+        &self,
+        i: usize,
+        rows: &RowRenderer,
+    ) -> Result<std::borrow::Cow<'_, PageSpec>, crate::diagnostic::Diagnostic> {
         use std::borrow::Cow;
         let (model, cov) = (self.model, self.cov);
-        Cow::Owned(match &self.pages[i] {
-            Planned::Ready(p) => return Cow::Borrowed(p),
+        Ok(Cow::Owned(match &self.pages[i] {
+            Planned::Ready(p) => return Ok(Cow::Borrowed(p)),
             Planned::Home => home(model, cov, &self.all_rows()),
             Planned::FrameworksIndex => frameworks_index(model, cov),
-            Planned::DocumentsIndex => documents_index(model),
+            Planned::DocumentsIndex => documents_index(model, rows)?,
             Planned::EvidenceIndex => evidence_index(model, &self.all_rows()),
             Planned::OverlapIndex => overlap_index(model, self.pairs),
             Planned::Framework(fi) => framework_page(model, cov, self.pairs, *fi),
@@ -426,7 +455,7 @@ impl<'a> Plan<'a> {
                 evidence_file_page(model, &rows, records)
             }
             Planned::Pair(p) => pair_page(model, cov, &self.pairs[*p]),
-        })
+        }))
     }
 }
 
@@ -864,12 +893,13 @@ fn controls_by_framework(
         .collect()
 }
 
-fn documents_index(model: &Model) -> PageSpec {
-    #[derive(Serialize)]
-    struct Kind {
-        title: &'static str,
-        rows: Vec<DocRow>,
-    }
+/// Every document, grouped by kind, a row each. Rows are rendered on their own
+/// (`DOCUMENT_ROW_TEMPLATE`), in parallel, and the page shows them as they are.
+fn documents_index(
+    model: &Model,
+    rows: &RowRenderer,
+) -> Result<PageSpec, crate::diagnostic::Diagnostic> {
+    use rayon::prelude::*;
     #[derive(Serialize)]
     struct DocRow {
         link: ItemLink,
@@ -879,37 +909,66 @@ fn documents_index(model: &Model) -> PageSpec {
         summary: Option<String>,
         controls: usize,
     }
-    #[derive(Serialize)]
-    struct V {
-        kinds: Vec<Kind>,
-    }
-    let kinds = DocKind::ALL
-        .iter()
-        .map(|&kind| Kind {
-            title: kind.plural(),
-            rows: model
-                .documents
-                .iter()
-                .filter(|d| d.doc.kind == kind)
-                .map(|d| DocRow {
-                    link: doc_link(model, d),
-                    owner: d.doc.meta.owner.clone(),
-                    version: d.doc.meta.version.clone(),
-                    approved: d.doc.meta.approved.to_string(),
-                    summary: d.doc.meta.summary.clone(),
-                    controls: d.controls.len(),
+    let mut kinds = Vec::new();
+    let mut hash = std::hash::DefaultHasher::new();
+    for kind in DocKind::ALL {
+        let docs: Vec<&ResolvedDocument> = model
+            .documents
+            .iter()
+            .filter(|d| d.doc.kind == kind)
+            .collect();
+        if docs.is_empty() {
+            continue;
+        }
+        let rendered = docs
+            .par_iter()
+            .with_min_len(64)
+            .map(|d| {
+                let view = || {
+                    let row = DocRow {
+                        link: doc_link(model, d),
+                        owner: d.doc.meta.owner.clone(),
+                        version: d.doc.meta.version.clone(),
+                        approved: d.doc.meta.approved.to_string(),
+                        summary: d.doc.meta.summary.clone(),
+                        controls: d.controls.len(),
+                    };
+                    tera::Value::try_from_serializable(&row).unwrap_or_else(|_| tera::Value::none())
+                };
+                rows(RowSpec {
+                    template: DOCUMENT_ROW_TEMPLATE,
+                    page: DOCUMENTS_PATH,
+                    key: crate::deps::document_row(d),
+                    view: &view,
                 })
-                .collect(),
-        })
-        .filter(|k| !k.rows.is_empty())
-        .collect();
-    spec(
-        DOCUMENTS_PATH.into(),
-        "documents.html",
-        "Policies and documents".into(),
-        "documents",
-        V { kinds },
-    )
+            })
+            .collect::<Result<Vec<Row>, _>>()?;
+        {
+            use std::hash::{Hash, Hasher};
+            kind.plural().hash(&mut hash);
+            for r in &rendered {
+                hash.write_u64(r.hash);
+            }
+        }
+        let mut k = tera::Map::new();
+        k.insert("title".into(), tera::Value::from(kind.plural()));
+        let html: Vec<tera::Value> = rendered
+            .iter()
+            .map(|r| tera::Value::safe_string(&r.html))
+            .collect();
+        k.insert("rows".into(), tera::Value::from(html));
+        kinds.push(tera::Value::from(k));
+    }
+    let mut view = tera::Map::new();
+    view.insert("kinds".into(), tera::Value::from(kinds));
+    Ok(PageSpec {
+        path: DOCUMENTS_PATH.into(),
+        template: "documents.html",
+        title: "Policies and documents".into(),
+        section: "documents",
+        view: tera::Value::from(view),
+        view_hash: std::hash::Hasher::finish(&hash),
+    })
 }
 
 fn document_page(model: &Model, cov: &Coverage, d: &ResolvedDocument) -> PageSpec {
