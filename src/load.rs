@@ -50,6 +50,17 @@ pub struct Artifact {
     /// Path relative to the site root, as the hash cache keys it.
     pub rel: String,
     pub mtime: String,
+    /// Where the output publishes it (`view::artifact_url`), made once with the artifact.
+    pub url: String,
+}
+
+impl Artifact {
+    /// The name it is published under in `evidence/files/` (`resolve::artifact_name`).
+    pub fn published_name(&self) -> &str {
+        self.url
+            .strip_prefix(crate::view::ARTIFACT_FOLDER)
+            .unwrap_or(&self.url)
+    }
 }
 
 /// Documents and evidence files parsed by earlier loads in this process: `serve` keeps one
@@ -886,8 +897,14 @@ fn locate_artifact(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "artifact".into());
+    let url = format!(
+        "{}{}",
+        crate::view::ARTIFACT_FOLDER,
+        crate::resolve::artifact_name(&ev.meta.id, &file_name)
+    );
     Ok(Some(Artifact {
         absolute: real,
+        url,
         file_name,
         size,
         sha256,

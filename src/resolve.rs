@@ -609,14 +609,10 @@ fn check_published_names(
     diags: &mut Vec<Diagnostic>,
 ) {
     let mut pages: HashMap<String, &Path> = HashMap::new();
-    let mut files: HashMap<String, &str> = HashMap::with_capacity(evidence.len());
-    // The published names are made in parallel, then checked in order.
-    let names: Vec<Option<String>> = evidence
-        .par_iter()
-        .zip(artifacts)
-        .with_min_len(1024)
-        .map(|(ev, a)| a.as_ref().map(|a| artifact_name(&ev.meta.id, &a.file_name)))
-        .collect();
+    let mut files: HashMap<&str, &str> = HashMap::with_capacity(evidence.len());
+    let names = artifacts
+        .iter()
+        .map(|a| a.as_ref().map(|a| a.published_name()));
     // A file's records come together: its page is checked once.
     let mut last: Option<&Path> = None;
     for ((ev, artifact), name) in evidence.iter().zip(artifacts).zip(names) {
@@ -651,7 +647,7 @@ fn check_published_names(
         let (Some(_), Some(name)) = (artifact, name) else {
             continue;
         };
-        match files.get(&name) {
+        match files.get(name) {
             // The same id twice is already a duplicate id.
             Some(first) if *first != ev.meta.id => diags.push(
                 Diagnostic::error(

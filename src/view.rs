@@ -142,15 +142,13 @@ pub fn href(path: &str) -> String {
     out
 }
 
+/// The folder every evidence artifact is published in.
+pub const ARTIFACT_FOLDER: &str = "evidence/files/";
+
 /// Where an evidence artifact is copied in the output (a file path, not yet an href): all in one
 /// folder, named `<id>-<file name>`.
-pub fn artifact_url(e: &ResolvedEvidence) -> Option<String> {
-    e.artifact.as_ref().map(|a| {
-        format!(
-            "evidence/files/{}",
-            crate::resolve::artifact_name(&e.ev.meta.id, &a.file_name)
-        )
-    })
+pub fn artifact_url(e: &ResolvedEvidence) -> Option<&str> {
+    e.artifact.as_ref().map(|a| a.url.as_str())
 }
 
 pub fn pair_url(model: &Model, a: usize, b: usize) -> String {
@@ -1199,7 +1197,7 @@ fn evidence_file_page(model: &Model, rows: &[&EvidenceRow], records: &[usize]) -
                 valid_for: m.valid_for.map(|p| p.to_string()),
                 description: m.description.as_deref(),
                 source_path: &source_path,
-                file_url: artifact_url(e).map(|p| href(&p)),
+                file_url: artifact_url(e).map(href),
                 file_name: e.artifact.as_ref().map(|a| a.file_name.as_str()),
                 size: e.artifact.as_ref().map(|a| a.size),
                 sha256: e.artifact.as_ref().map(|a| a.sha256.as_str()),
