@@ -61,6 +61,10 @@ pub struct Session {
     saving: Option<std::thread::JoinHandle<Option<LastBuild>>>,
     /// What the last build recorded, kept so the next need not read it back.
     last: Option<LastBuild>,
+    /// The artifacts the last build published, in the order of its evidence, and whether it
+    /// linked or copied them. Held here, they cannot be freed, so the same pointers mean the
+    /// same artifacts.
+    published: Option<(Vec<Option<std::sync::Arc<load::Artifact>>>, bool)>,
     /// The rows of long lists the last build rendered, by key (`view::RowSpec`).
     rows: std::sync::Arc<std::collections::HashMap<u64, view::Row>>,
 }
@@ -100,6 +104,7 @@ impl Session {
     pub fn forget(&mut self) {
         (self.inventory, self.since_inventory) = (None, None);
         (self.loaded, self.since_load) = (None, None);
+        self.published = None;
     }
 
     /// The inventory brought up to date with the files named since it was taken, if known.
@@ -513,9 +518,10 @@ impl Site {
         // rendered, and whose file is still there, are neither rendered nor written.
         let t = Instant::now();
         let renderer = Renderer::new(&theme, &site);
+        let linked = self.config.evidence_files == crate::config::EvidenceFiles::Link;
         let writer = Writer::begin(
             &dest,
-            self.config.evidence_files == crate::config::EvidenceFiles::Link,
+            linked,
             opts.private_output,
             last.and_then(|l| l.manifest),
         )
@@ -538,20 +544,46 @@ impl Site {
             for (name, bytes) in &theme.static_files {
                 extra.push((format!("static/{name}"), bytes.clone()));
             }
-            let mut cache = HashCache::default();
-            let mut places = Vec::new();
-            for e in &model.evidence {
-                if let (Some(url), Some(a)) = (view::artifact_url(e), &e.artifact) {
-                    places.push((url, a));
-                    cache.files.insert(
-                        a.rel.clone(),
-                        crate::cache::Entry {
-                            size: a.size,
-                            mtime: a.mtime.clone(),
-                            sha256: a.sha256.clone(),
-                        },
-                    );
+            let previous_artifacts = opts.session.as_ref().and_then(|s| {
+                let mut s = s.lock().unwrap_or_else(|e| e.into_inner());
+                s.published.take()
+            });
+            let places: Vec<(&str, &crate::load::Artifact)> = model
+                .evidence
+                .iter()
+                .filter_map(|e| view::artifact_url(e).zip(e.artifact.as_deref()))
+                .collect();
+            // `serve`: the same artifacts as the last build's are where it put them, and so is
+            // the hash cache made from them.
+            let same = opts.private_output
+                && previous_artifacts.as_ref().is_some_and(|(before, link)| {
+                    *link == linked
+                        && before.len() == model.evidence.len()
+                        && before
+                            .iter()
+                            .zip(&model.evidence)
+                            .all(|(b, e)| match (b, &e.artifact) {
+                                (Some(b), Some(a)) => std::sync::Arc::ptr_eq(b, a),
+                                (None, None) => true,
+                                _ => false,
+                            })
+                });
+            if same {
+                let mut kept: Vec<&str> = places.iter().map(|(url, _)| *url).collect();
+                kept.push(crate::cache::CACHE_FILE);
+                if writer.keep_all(&kept) {
+                    extra.iter().try_for_each(|(p, b)| writer.put(p, b))?;
+                    return Ok(places.len());
                 }
+            }
+            let mut cache = HashCache::default();
+            for (_, a) in &places {
+                let entry = crate::cache::Entry {
+                    size: a.size,
+                    mtime: a.mtime.clone(),
+                    sha256: a.sha256.clone(),
+                };
+                cache.files.insert(a.rel.clone(), entry);
             }
             extra.push((crate::cache::CACHE_FILE.to_string(), cache.to_json()));
             if let Some(pk) = &model.public_key {
@@ -707,6 +739,10 @@ impl Site {
         let (stats, manifest, unsaved) = writer
             .finish_with(Some(inputs), Vec::new(), keep.is_some())
             .map_err(fail)?;
+        if let Some(session) = keep {
+            let artifacts = model.evidence.iter().map(|e| e.artifact.clone()).collect();
+            session.lock().unwrap_or_else(|e| e.into_inner()).published = Some((artifacts, linked));
+        }
         // The stamp covers every input, published or not, so it is never written into the
         // output; it goes into the site's cache folder, and only if the user made one.
         if let Some(inventory) = inventory {

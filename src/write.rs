@@ -371,6 +371,33 @@ impl Writer {
         }
     }
 
+    /// Files the previous output holds, produced again unchanged, kept as one group without a
+    /// check of each (`trusted` outputs only). `false`, and nothing kept, unless the previous
+    /// manifest lists every one of them.
+    pub fn keep_all(&self, rels: &[&str]) -> bool {
+        let Mode::Incremental { old, .. } = &self.mode else {
+            return false;
+        };
+        if !self.trusted {
+            return false;
+        }
+        let Some(hashes) = rels
+            .iter()
+            .map(|r| old.files.get(*r))
+            .collect::<Option<Vec<&String>>>()
+        else {
+            return false;
+        };
+        let mut st = self.state();
+        for (rel, h) in rels.iter().zip(hashes) {
+            if st.files.insert(rel.to_string(), h.clone()).is_none() {
+                st.listed_before += 1;
+            }
+            st.unchanged += 1;
+        }
+        true
+    }
+
     /// Makes the new output visible: renames staged files into place (or swaps in the staging
     /// folder), removes files the build no longer produces, and writes the manifest with
     /// `inputs` (each page's input hash; `None` keeps the previous ones, with `updates`).
