@@ -63,7 +63,7 @@ pub fn document_row(d: &crate::resolve::ResolvedDocument) -> u64 {
     hash_of((
         "document row",
         d.doc.fingerprint,
-        &d.doc.path,
+        d.doc.path.as_os_str(),
         d.doc.kind,
         d.controls.len(),
     ))
@@ -91,6 +91,8 @@ struct Keys<'a> {
     control: Vec<Vec<u64>>,
     /// Per framework: the status of every control.
     fw_status: Vec<u64>,
+    /// Per control: its status and its related controls' (what naming it adds to a "serves" list).
+    serving: Vec<Vec<u64>>,
 }
 
 impl<'a> Keys<'a> {
@@ -113,7 +115,7 @@ impl<'a> Keys<'a> {
                 })
             })
             .collect();
-        let ev_link = model
+        let ev_link: Vec<u64> = model
             .evidence
             .par_iter()
             .map(|e| {
@@ -149,12 +151,16 @@ impl<'a> Keys<'a> {
             .evidence
             .par_iter()
             .zip(&file_of)
-            .map(|(e, fh)| {
-                let a = e
-                    .artifact
-                    .as_ref()
-                    .map(|a| (&a.file_name, a.size, &a.sha256, &a.rel));
-                hash_of((fh, &e.ev.path, &e.ev.meta.id, a, &e.seal, keys(&e.controls)))
+            .zip(&ev_link)
+            .map(|((e, fh), link)| {
+                // The link key covers the record's id and file; the artifact's key is kept with
+                // the (shared) artifact.
+                let a = e.artifact.as_ref().map(|a| {
+                    *a.key.get_or_init(|| {
+                        hash_of((&a.file_name, a.size, &a.sha256, &a.rel, &a.mtime, &a.url))
+                    })
+                });
+                hash_of((fh, link, a, &e.seal, &e.controls))
             })
             .collect();
         let status: Vec<Vec<u8>> = cov
@@ -181,7 +187,23 @@ impl<'a> Keys<'a> {
             status,
             control: Vec::new(),
             fw_status,
+            serving: Vec::new(),
         };
+        k.serving = (0..model.frameworks.len())
+            .map(|fw| {
+                (0..model.frameworks[fw].catalog.controls.len())
+                    .map(|ctl| {
+                        let c = ControlKey { fw, ctl };
+                        let mut h = DefaultHasher::new();
+                        (c.fw, c.ctl, k.status(c)).hash(&mut h);
+                        for r in model.relations_of(c) {
+                            (r.other.fw, r.other.ctl, k.status(r.other)).hash(&mut h);
+                        }
+                        h.finish()
+                    })
+                    .collect()
+            })
+            .collect();
         k.row = (0..model.evidence.len())
             .into_par_iter()
             .map(|i| hash_of((k.ev[i], k.serves(&model.evidence[i].controls))))
@@ -214,10 +236,7 @@ impl<'a> Keys<'a> {
     fn serves(&self, named: &[ControlKey]) -> u64 {
         let mut h = DefaultHasher::new();
         for &k in named {
-            (k.fw, k.ctl, self.status(k)).hash(&mut h);
-            for r in self.model.relations_of(k) {
-                (r.other.fw, r.other.ctl, self.status(r.other)).hash(&mut h);
-            }
+            h.write_u64(self.serving[k.fw][k.ctl]);
         }
         h.finish()
     }
@@ -261,7 +280,13 @@ impl<'a> Keys<'a> {
                 let mut h = DefaultHasher::new();
                 "documents".hash(&mut h);
                 for d in &model.documents {
-                    (d.doc.fingerprint, &d.doc.path, d.doc.kind, d.controls.len()).hash(&mut h);
+                    (
+                        d.doc.fingerprint,
+                        d.doc.path.as_os_str(),
+                        d.doc.kind,
+                        d.controls.len(),
+                    )
+                        .hash(&mut h);
                 }
                 h.finish()
             }
@@ -296,7 +321,7 @@ impl<'a> Keys<'a> {
                 hash_of((
                     "document",
                     d.doc.fingerprint,
-                    &d.doc.path,
+                    d.doc.path.as_os_str(),
                     d.doc.kind,
                     keys(&d.controls),
                     self.serves(&d.controls),

@@ -52,6 +52,8 @@ pub struct Artifact {
     pub mtime: String,
     /// Where the output publishes it (`view::artifact_url`), made once with the artifact.
     pub url: String,
+    /// A hash of all of the above but `absolute` (`deps`), made on first use.
+    pub key: std::sync::OnceLock<u64>,
 }
 
 impl Artifact {
@@ -905,6 +907,7 @@ fn locate_artifact(
     Ok(Some(Artifact {
         absolute: real,
         url,
+        key: Default::default(),
         file_name,
         size,
         sha256,
