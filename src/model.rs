@@ -504,15 +504,22 @@ pub struct ControlRef {
 }
 
 impl ControlRef {
+    /// The framework and control id of a reference, borrowed; `None` if it is not one.
+    pub fn split(s: &str) -> Option<(&str, &str)> {
+        let (fw, id) = s.trim().split_once(':')?;
+        let (fw, id) = (fw.trim(), id.trim());
+        (!fw.is_empty() && !id.is_empty()).then_some((fw, id))
+    }
+
     pub fn parse(s: &str) -> Result<ControlRef, String> {
-        let s = s.trim();
-        match s.split_once(':') {
-            Some((fw, id)) if !fw.trim().is_empty() && !id.trim().is_empty() => Ok(ControlRef {
-                framework: fw.trim().to_string(),
-                id: id.trim().to_string(),
+        match ControlRef::split(s) {
+            Some((fw, id)) => Ok(ControlRef {
+                framework: fw.to_string(),
+                id: id.to_string(),
             }),
-            _ => Err(format!(
-                "`{s}` is not a control reference: write <framework>:<control id>, e.g. iso27001:A.5.15"
+            None => Err(format!(
+                "`{}` is not a control reference: write <framework>:<control id>, e.g. iso27001:A.5.15",
+                s.trim()
             )),
         }
     }

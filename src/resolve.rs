@@ -777,6 +777,20 @@ fn resolve_refs(
 ) -> Vec<ControlKey> {
     let mut out = Vec::new();
     for s in raw {
+        // The common case, without allocating: a current framework's control.
+        let found = ControlRef::split(s).and_then(|(fw, id)| {
+            let fw = frameworks.iter().position(|f| f.slug() == fw)?;
+            Some(ControlKey {
+                fw,
+                ctl: frameworks[fw].control(id)?,
+            })
+        });
+        if let Some(k) = found
+            && !out.contains(&k)
+        {
+            out.push(k);
+            continue;
+        }
         let r = match ControlRef::parse(s) {
             Ok(r) => r,
             Err(m) => {
