@@ -333,16 +333,19 @@ impl<'a> Plan<'a> {
         let rows = (0..model.evidence.len())
             .map(|_| std::sync::OnceLock::new())
             .collect();
-        let mut files: std::collections::HashMap<&std::path::Path, Vec<usize>> =
-            std::collections::HashMap::new();
-        for (i, e) in model.evidence.iter().enumerate() {
-            files.entry(e.ev.path.as_path()).or_default().push(i);
-        }
-        let mut files: Vec<(&std::path::Path, Vec<usize>)> = files.into_iter().collect();
-        files.sort_unstable_by_key(|(path, _)| *path);
-        let mut evidence_files: Vec<Vec<usize>> = files.into_iter().map(|(_, f)| f).collect();
-        for records in &mut evidence_files {
-            records.sort_by_key(|&i| model.evidence[i].order);
+        // In load order, records come file by file (files by path), each file's in the order
+        // written: runs of one file are its page's records.
+        let mut by_order: Vec<usize> = (0..model.evidence.len()).collect();
+        by_order.sort_unstable_by_key(|&i| model.evidence[i].order);
+        let mut evidence_files: Vec<Vec<usize>> = Vec::new();
+        let mut last: Option<&std::ffi::OsStr> = None;
+        for i in by_order {
+            let path = model.evidence[i].ev.path.as_os_str();
+            match evidence_files.last_mut() {
+                Some(records) if last == Some(path) => records.push(i),
+                _ => evidence_files.push(vec![i]),
+            }
+            last = Some(path);
         }
         // The indexes grow with the whole site (the evidence library lists every record): they
         // come first, so the slowest pages start at once and the rest spread around them.
