@@ -125,22 +125,27 @@ pub fn compute(model: &Model) -> Coverage {
                 // r reads `k REL other`; seen from `other` it is the inverse.
                 let from_other = r.rel.inverse();
                 let cov = &mut per_control[r.other.fw][r.other.ctl];
-                if from_other.is_full() {
-                    cov.inherited.push((item, k));
+                let full = from_other.is_full();
+                if full {
                     mark(cov);
-                } else {
-                    cov.partial.push((item, k));
                 }
-            }
-        }
-    }
-    // Two crosswalks may relate the same pair of controls: keep each (item, via) once, first
-    // come first (a linear search per push made this quadratic on large sites).
-    for cov in per_control.iter_mut().flatten() {
-        for list in [&mut cov.inherited, &mut cov.partial] {
-            if list.len() > 1 {
-                let mut seen = std::collections::HashSet::with_capacity(list.len());
-                list.retain(|e| seen.insert(*e));
+                // Two crosswalks may relate the same pair of controls: each (item, via) is kept
+                // once, first come first. Items come one after another, so an item's entries
+                // are the list's last ones.
+                let list = if full {
+                    &mut cov.inherited
+                } else {
+                    &mut cov.partial
+                };
+                let entry = (item, k);
+                if !list
+                    .iter()
+                    .rev()
+                    .take_while(|(i, _)| *i == item)
+                    .any(|e| *e == entry)
+                {
+                    list.push(entry);
+                }
             }
         }
     }

@@ -30,12 +30,11 @@ pub struct Framework {
 
 impl Framework {
     fn new(catalog: Catalog, in_scope: bool) -> Framework {
-        let index = catalog
-            .controls
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.id.clone(), i))
-            .collect();
+        // An id listed twice (an error) finds its first entry.
+        let mut index = HashMap::with_capacity(catalog.controls.len());
+        for (i, c) in catalog.controls.iter().enumerate() {
+            index.entry(c.id.clone()).or_insert(i);
+        }
         let page_names = catalog.controls.iter().map(|c| page_name(&c.id)).collect();
         Framework {
             catalog,
@@ -965,16 +964,25 @@ fn check_crosswalk(
     let mut cursor = text.find("mappings:").unwrap_or(0);
     for (mi, m) in x.mappings.iter().enumerate() {
         // Mappings appear in file order: search forward from the previous one for a position.
-        let pos = text[cursor..].find(&m.from as &str).map(|i| {
+        // The position is worked out only for a diagnostic: it counts lines from the start.
+        let at = text[cursor..].find(&m.from as &str).map(|i| {
             cursor += i;
-            Pos::of_offset(text, cursor)
+            cursor
         });
-        let a = from_cat.controls.iter().position(|c| c.id == m.from);
-        let b = to_cat.controls.iter().position(|c| c.id == m.to);
+        let pos = || at.map(|o| Pos::of_offset(text, o));
+        let find = |fw: Option<usize>, cat: &Catalog, id: &str| match fw {
+            Some(fw) => frameworks[fw].control(id),
+            None => cat.controls.iter().position(|c| c.id == id),
+        };
+        let a = find(from_fw, from_cat, &m.from);
+        let b = find(to_fw, to_cat, &m.to);
         if a.is_none() {
             let hint = nearest(&m.from, from_cat.controls.iter().map(|c| c.id.as_str()), 3)
                 .map(|s| format!("did you mean {}?", s.join(", ")));
-            let mut d = err(format!("`{}` is not a control of {}", m.from, x.from), pos);
+            let mut d = err(
+                format!("`{}` is not a control of {}", m.from, x.from),
+                pos(),
+            );
             if let Some(h) = hint {
                 d = d.with_hint(h);
             }
@@ -983,21 +991,21 @@ fn check_crosswalk(
         if b.is_none() {
             let hint = nearest(&m.to, to_cat.controls.iter().map(|c| c.id.as_str()), 3)
                 .map(|s| format!("did you mean {}?", s.join(", ")));
-            let mut d = err(format!("`{}` is not a control of {}", m.to, x.to), pos);
+            let mut d = err(format!("`{}` is not a control of {}", m.to, x.to), pos());
             if let Some(h) = hint {
                 d = d.with_hint(h);
             }
             diags.push(d);
         }
         if !pairs.insert((m.from.as_str(), m.to.as_str())) {
-            diags.push(err(format!("duplicate pair {} -> {}", m.from, m.to), pos));
+            diags.push(err(format!("duplicate pair {} -> {}", m.from, m.to), pos()));
         }
         if let Some(s) = &m.source
             && !source_ids.contains(s.as_str())
         {
             diags.push(err(
                 format!("`source: {s}` is not one of this file's sources"),
-                pos,
+                pos(),
             ));
         }
         if let (Some(a), Some(b), Some(fa), Some(fb)) = (a, b, from_fw, to_fw) {

@@ -191,3 +191,46 @@ fn direct_coverage_wins_over_inherited() {
         "figures wrong"
     );
 }
+
+/// Two crosswalks may relate the same pair of controls (here the built-in SOC 2 to ISO one and a
+/// site's own ISO to SOC 2 one): the pair shows as two relations, but an item covering one end
+/// is shown on the other once, through that control once, not once per crosswalk.
+#[test]
+fn a_pair_related_by_two_crosswalks_lists_each_item_once() {
+    assert_crosswalk_says("A1.1", "A.8.6", "equal");
+    // Links to the policy, and to the SOC 2 criterion (the relations and the "via" links).
+    let count = |site: &Site| {
+        let html = site.page("controls/iso27001/A.8.6.html");
+        assert_eq!(own_status(&html), "inherited");
+        (
+            html.matches("policies/POL-ONLY.html").count(),
+            html.matches("controls/soc2/A1.1.html").count(),
+        )
+    };
+    let (policy_once, criterion_once) = count(&site_citing(&["soc2:A1.1"]));
+    assert!(policy_once >= 1 && criterion_once >= 2);
+    let site = Site::bare();
+    site.write(
+        "crosswalk.yaml",
+        "title: Coverage\nframeworks: [iso27001, soc2]\n",
+    );
+    site.write(
+        "mappings/crosswalks/iso27001__soc2.yaml",
+        "from: iso27001\nto: soc2\nfrom_edition: \"2022\"\nto_edition: \"2017\"\nmethod: Our own reading.\nsources:\n  - id: own\n    title: Our own review\n    url: https://example.com/review\nmappings:\n  - from: A.8.6\n    to: A1.1\n    relationship: equal\n",
+    );
+    site.write(
+        "content/policies/only.md",
+        policy("POL-ONLY", "The Only Policy", "internal", &["soc2:A1.1"]),
+    );
+    site.build(&[]).assert_ok();
+    let (policy, criterion) = count(&site);
+    assert_eq!(
+        policy, policy_once,
+        "the policy is listed once per crosswalk"
+    );
+    assert_eq!(
+        criterion,
+        criterion_once + 1,
+        "one more relation row, and no second 'via' link"
+    );
+}
