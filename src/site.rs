@@ -553,6 +553,12 @@ impl Site {
                 .iter()
                 .filter_map(|e| view::artifact_url(e).zip(e.artifact.as_deref()))
                 .collect();
+            if let Some(pk) = &model.public_key {
+                extra.push((
+                    view::PUBLIC_KEY_URL.to_string(),
+                    pk.pem.clone().into_bytes(),
+                ));
+            }
             // `serve`: the same artifacts as the last build's are where it put them, and so is
             // the hash cache made from them.
             let same = opts.private_output
@@ -586,12 +592,6 @@ impl Site {
                 cache.files.insert(a.rel.clone(), entry);
             }
             extra.push((crate::cache::CACHE_FILE.to_string(), cache.to_json()));
-            if let Some(pk) = &model.public_key {
-                extra.push((
-                    view::PUBLIC_KEY_URL.to_string(),
-                    pk.pem.clone().into_bytes(),
-                ));
-            }
             extra.iter().try_for_each(|(p, b)| writer.put(p, b))?;
             places
                 .par_iter()

@@ -61,10 +61,20 @@ fn rebuilds_from_the_session_match_clean_builds() {
     let out = dir.path().join("out");
     let stamps = dir.path().join("stamps");
     fs::create_dir_all(&stamps).unwrap();
+    // With the ledger's public key, which every build publishes.
     write_file(
         &root,
         "crosswalk.yaml",
-        "title: Session\nframeworks: [iso27001, soc2]\n",
+        "title: Session\nframeworks: [iso27001, soc2]\npublic_key: keys/ledger-public-key.pem\n",
+    );
+    write_file(
+        &root,
+        "keys/ledger-public-key.pem",
+        &fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/keys/ledger-public-key.pem"
+        ))
+        .unwrap(),
     );
     let a = |title: &str, owner: &str, class: &str, controls: &str, body: &str| {
         policy("POL-A", title, owner, class, controls, body)
