@@ -243,7 +243,6 @@ pub fn reload(
     root: &Path,
     previous: (Loaded, Vec<Diagnostic>),
     changed: &std::collections::BTreeSet<String>,
-    cache: &dyn Fn() -> Option<HashCache>,
     parsed: Option<&ParseCache>,
 ) -> Option<(Loaded, Vec<Diagnostic>)> {
     let (before, before_diags) = &previous;
@@ -286,9 +285,29 @@ pub fn reload(
     }
     let canonical_root = root.canonicalize().ok()?;
     let paths = RealPaths::new(root, &canonical_root);
-    // The hash cache is read only if an evidence file's artifacts must be found again.
-    let cache = kinds.iter().any(|(_, k)| k.is_none()).then(cache).flatten();
-    let cache = cache.as_ref();
+    // An evidence file's artifacts are found again; those its records had before are not hashed
+    // again while their size and modification time are unchanged.
+    let evidence_files: Vec<&Path> = kinds
+        .iter()
+        .filter(|(_, k)| k.is_none())
+        .map(|(p, _)| *p)
+        .collect();
+    let mut known = HashCache::default();
+    if !evidence_files.is_empty() {
+        for (ev, a) in before.evidence.iter().zip(&before.artifacts) {
+            if let Some(a) = a
+                && evidence_files.iter().any(|p| same(&ev.path, p))
+            {
+                let entry = crate::cache::Entry {
+                    size: a.size,
+                    mtime: a.mtime.clone(),
+                    sha256: a.sha256.clone(),
+                };
+                known.files.insert(a.rel.clone(), entry);
+            }
+        }
+    }
+    let cache = Some(&known);
     let (mut loaded, before_diags) = previous;
     let mut diags: Vec<Diagnostic> = before_diags
         .into_iter()

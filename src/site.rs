@@ -243,13 +243,7 @@ impl Site {
                     .take()
                     .zip(changed)
                     .and_then(|(previous, changed)| {
-                        load::reload(
-                            &self.root,
-                            previous,
-                            &changed,
-                            &read_cache,
-                            Some(&session.parsed),
-                        )
+                        load::reload(&self.root, previous, &changed, Some(&session.parsed))
                     })
                     .unwrap_or_else(|| {
                         load::load(
