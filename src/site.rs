@@ -553,41 +553,55 @@ impl Site {
                     pk.pem.clone().into_bytes(),
                 ));
             }
-            // `serve`: the same artifacts as the last build's are where it put them, and so is
-            // the hash cache made from them.
-            let same = opts.private_output
-                && previous_artifacts.as_ref().is_some_and(|(before, link)| {
-                    *link == linked
-                        && before.len() == model.evidence.len()
-                        && before
-                            .iter()
-                            .zip(&model.evidence)
-                            .all(|(b, e)| match (b, &e.artifact) {
-                                (Some(b), Some(a)) => std::sync::Arc::ptr_eq(b, a),
-                                (None, None) => true,
-                                _ => false,
-                            })
-                });
-            if same {
-                let mut kept: Vec<&str> = places.iter().map(|(url, _)| *url).collect();
-                kept.push(crate::cache::CACHE_FILE);
-                if writer.keep_all(&kept) {
-                    extra.iter().try_for_each(|(p, b)| writer.put(p, b))?;
-                    return Ok(places.len());
+            // `serve`: artifacts that are the very ones the last build published are where it
+            // put them; only the others are placed. The hash cache made from them is kept too
+            // when every artifact placed again has what the one before it had.
+            let mut to_place = places.clone();
+            let mut kept: Vec<&str> = Vec::new();
+            let mut cache_same = false;
+            if let Some((before, _)) = previous_artifacts.as_ref().filter(|(before, link)| {
+                opts.private_output && *link == linked && before.len() == model.evidence.len()
+            }) {
+                to_place.clear();
+                cache_same = true;
+                for (b, e) in before.iter().zip(&model.evidence) {
+                    match (b, &e.artifact) {
+                        (Some(b), Some(a)) if std::sync::Arc::ptr_eq(b, a) => {
+                            kept.push(a.url.as_str())
+                        }
+                        (None, None) => {}
+                        (b, a) => {
+                            if let Some(a) = a {
+                                to_place.push((a.url.as_str(), a.as_ref()));
+                            }
+                            cache_same &= b.as_ref().zip(a.as_ref()).is_some_and(|(b, a)| {
+                                (&b.rel, b.size, &b.mtime, &b.sha256)
+                                    == (&a.rel, a.size, &a.mtime, &a.sha256)
+                            });
+                        }
+                    }
+                }
+                if cache_same {
+                    kept.push(crate::cache::CACHE_FILE);
+                }
+                if !writer.keep_all(&kept) {
+                    (to_place, cache_same) = (places.clone(), false);
                 }
             }
-            let mut cache = HashCache::default();
-            for (_, a) in &places {
-                let entry = crate::cache::Entry {
-                    size: a.size,
-                    mtime: a.mtime.clone(),
-                    sha256: a.sha256.clone(),
-                };
-                cache.files.insert(a.rel.clone(), entry);
+            if !cache_same {
+                let mut cache = HashCache::default();
+                for (_, a) in &places {
+                    let entry = crate::cache::Entry {
+                        size: a.size,
+                        mtime: a.mtime.clone(),
+                        sha256: a.sha256.clone(),
+                    };
+                    cache.files.insert(a.rel.clone(), entry);
+                }
+                extra.push((crate::cache::CACHE_FILE.to_string(), cache.to_json()));
             }
-            extra.push((crate::cache::CACHE_FILE.to_string(), cache.to_json()));
             extra.iter().try_for_each(|(p, b)| writer.put(p, b))?;
-            places
+            to_place
                 .par_iter()
                 .with_min_len(64)
                 .try_for_each(|(url, a)| writer.place(url, &a.absolute, &a.sha256))?;
