@@ -14,7 +14,7 @@
 
 use crate::coverage::{Coverage, Item};
 use crate::freshness::{evidence_expiry, next_review};
-use crate::resolve::{ControlKey, Model};
+use crate::resolve::{ControlKey, Model, ResolvedEvidence};
 use crate::view::{Plan, Planned};
 use rayon::prelude::*;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -69,6 +69,46 @@ pub fn document_row(d: &crate::resolve::ResolvedDocument) -> u64 {
     ))
 }
 
+/// What a link to an evidence record shows; a function of the record alone, so kept with it.
+fn ev_link_key(e: &ResolvedEvidence) -> u64 {
+    *e.ev.link_key.get_or_init(|| {
+        let m = &e.ev.meta;
+        hash_of((
+            &m.id,
+            &m.title,
+            m.classification.as_str(),
+            evidence_expiry(m),
+            &e.ev.path,
+        ))
+    })
+}
+
+/// A hash of an evidence file's text, kept with its records.
+fn file_key(ev: &crate::model::Evidence) -> u64 {
+    *ev.source_hash
+        .get_or_init(|| hash_bytes(ev.source.as_bytes()))
+}
+
+/// Everything about an artifact but where it is on disk, kept with the (shared) artifact.
+fn artifact_key(a: &crate::load::Artifact) -> u64 {
+    *a.key
+        .get_or_init(|| hash_of((&a.file_name, a.size, &a.sha256, &a.rel, &a.mtime, &a.url)))
+}
+
+/// A key for a record's row in the evidence library: its file, its link, its artifact and seal,
+/// and the controls it names (what frameworks it serves follows from them and the crosswalks,
+/// which `globals` covers).
+pub fn evidence_row(e: &ResolvedEvidence) -> u64 {
+    hash_of((
+        "evidence row",
+        ev_link_key(e),
+        file_key(&e.ev),
+        e.artifact.as_deref().map(artifact_key),
+        &e.seal,
+        &e.controls,
+    ))
+}
+
 /// The key a rendered row is kept under: its own, its template's, and `globals`.
 pub fn row_key(globals: u64, spec: &crate::view::RowSpec) -> u64 {
     hash_of((globals, spec.template, spec.page, spec.key))
@@ -115,31 +155,14 @@ impl<'a> Keys<'a> {
                 })
             })
             .collect();
-        let ev_link: Vec<u64> = model
-            .evidence
-            .par_iter()
-            .map(|e| {
-                *e.ev.link_key.get_or_init(|| {
-                    let m = &e.ev.meta;
-                    hash_of((
-                        &m.id,
-                        &m.title,
-                        m.classification.as_str(),
-                        evidence_expiry(m),
-                        &e.ev.path,
-                    ))
-                })
-            })
-            .collect();
+        let ev_link: Vec<u64> = model.evidence.par_iter().map(ev_link_key).collect();
         // A record is a function of its file's text and its id; the text is hashed once per file.
         let mut file_of = vec![0u64; model.evidence.len()];
         let file_hashes: Vec<u64> = plan
             .evidence_files
             .par_iter()
             .map(|records| {
-                let ev = &model.evidence[records[0]].ev;
-                *ev.source_hash
-                    .get_or_init(|| hash_bytes(ev.source.as_bytes()))
+                file_key(&model.evidence[records[0]].ev)
             })
             .collect();
         for (records, fh) in plan.evidence_files.iter().zip(&file_hashes) {
@@ -155,11 +178,7 @@ impl<'a> Keys<'a> {
             .map(|((e, fh), link)| {
                 // The link key covers the record's id and file; the artifact's key is kept with
                 // the (shared) artifact.
-                let a = e.artifact.as_ref().map(|a| {
-                    *a.key.get_or_init(|| {
-                        hash_of((&a.file_name, a.size, &a.sha256, &a.rel, &a.mtime, &a.url))
-                    })
-                });
+                let a = e.artifact.as_deref().map(artifact_key);
                 hash_of((fh, link, a, &e.seal, &e.controls))
             })
             .collect();

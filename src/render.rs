@@ -126,6 +126,7 @@ impl Theme {
             "document_row.html",
             "document.html",
             "evidence_list.html",
+            "evidence_row.html",
             "evidence.html",
             "overlap.html",
             "overlap_pair.html",

@@ -68,6 +68,22 @@ pub type RowRenderer<'r> =
 
 /// The template of one row of the documents index.
 pub const DOCUMENT_ROW_TEMPLATE: &str = "document_row.html";
+/// The template of one row of the evidence library.
+pub const EVIDENCE_ROW_TEMPLATE: &str = "evidence_row.html";
+
+/// Rendered rows as the templates see them (HTML, not escaped again), and a hash of them all.
+fn rows_value(rows: &[Row]) -> (tera::Value, u64) {
+    use std::hash::Hasher;
+    let mut h = std::hash::DefaultHasher::new();
+    let html: Vec<tera::Value> = rows
+        .iter()
+        .map(|r| {
+            h.write_u64(r.hash);
+            tera::Value::safe_string(&r.html)
+        })
+        .collect();
+    (tera::Value::from(html), h.finish())
+}
 
 /// A hash of `value` serialised as JSON, fed straight into the hasher: no copy of a large view
 /// is made.
@@ -445,7 +461,7 @@ impl<'a> Plan<'a> {
             Planned::Home => home(model, cov, &self.all_rows()),
             Planned::FrameworksIndex => frameworks_index(model, cov),
             Planned::DocumentsIndex => documents_index(model, rows)?,
-            Planned::EvidenceIndex => evidence_index(model, &self.all_rows()),
+            Planned::EvidenceIndex => evidence_index(model, &self.all_rows(), rows)?,
             Planned::OverlapIndex => overlap_index(model, self.pairs),
             Planned::Framework(fi) => framework_page(model, cov, self.pairs, *fi),
             Planned::Control(k) => control_page(model, cov, *k),
@@ -953,11 +969,7 @@ fn documents_index(
         }
         let mut k = tera::Map::new();
         k.insert("title".into(), tera::Value::from(kind.plural()));
-        let html: Vec<tera::Value> = rendered
-            .iter()
-            .map(|r| tera::Value::safe_string(&r.html))
-            .collect();
-        k.insert("rows".into(), tera::Value::from(html));
+        k.insert("rows".into(), rows_value(&rendered).0);
         kinds.push(tera::Value::from(k));
     }
     let mut view = tera::Map::new();
@@ -1071,7 +1083,14 @@ fn evidence_row(model: &Model, cov: &Coverage, e: &ResolvedEvidence) -> Evidence
     }
 }
 
-fn evidence_index(model: &Model, rows: &[&EvidenceRow]) -> PageSpec {
+/// The evidence library: every record, a row each, rendered on their own
+/// (`EVIDENCE_ROW_TEMPLATE`) and in parallel.
+fn evidence_index(
+    model: &Model,
+    rows: &[&EvidenceRow],
+    render_rows: &RowRenderer,
+) -> Result<PageSpec, crate::diagnostic::Diagnostic> {
+    use rayon::prelude::*;
     #[derive(Serialize)]
     struct AuditCard {
         id: String,
@@ -1082,8 +1101,7 @@ fn evidence_index(model: &Model, rows: &[&EvidenceRow]) -> PageSpec {
         evidence: usize,
     }
     #[derive(Serialize)]
-    struct V<'a> {
-        rows: &'a [&'a EvidenceRow],
+    struct V {
         frameworks: Vec<String>,
         multi_framework: usize,
         three_plus: usize,
@@ -1123,15 +1141,43 @@ fn evidence_index(model: &Model, rows: &[&EvidenceRow]) -> PageSpec {
             .count(),
         public_key_url: model.public_key.as_ref().map(|_| PUBLIC_KEY_URL),
         public_key_fingerprint: model.public_key.as_ref().map(|k| k.fingerprint.clone()),
-        rows,
     };
-    spec(
-        EVIDENCE_PATH.into(),
-        "evidence_list.html",
-        "Evidence library".into(),
-        "evidence",
-        view,
-    )
+    let rendered = rows
+        .par_iter()
+        .zip(&model.evidence)
+        .with_min_len(64)
+        .map(|(row, e)| {
+            let view = || {
+                tera::Value::try_from_serializable(row).unwrap_or_else(|_| tera::Value::none())
+            };
+            render_rows(RowSpec {
+                template: EVIDENCE_ROW_TEMPLATE,
+                page: EVIDENCE_PATH,
+                key: crate::deps::evidence_row(e),
+                view: &view,
+            })
+        })
+        .collect::<Result<Vec<Row>, _>>()?;
+    let (html, rows_hash) = rows_value(&rendered);
+    let mut map = tera::Value::try_from_serializable(&view)
+        .ok()
+        .and_then(tera::Value::into_map)
+        .unwrap_or_default();
+    map.insert("rows".into(), html);
+    Ok(PageSpec {
+        path: EVIDENCE_PATH.into(),
+        template: "evidence_list.html",
+        title: "Evidence library".into(),
+        section: "evidence",
+        view: tera::Value::from(map),
+        view_hash: {
+            use std::hash::Hasher;
+            let mut h = std::hash::DefaultHasher::new();
+            h.write_u64(serialised_hash(&view));
+            h.write_u64(rows_hash);
+            h.finish()
+        },
+    })
 }
 
 /// One page per evidence file: every record of it the build shows, in the order the file gives
