@@ -161,9 +161,7 @@ impl<'a> Keys<'a> {
         let file_hashes: Vec<u64> = plan
             .evidence_files
             .par_iter()
-            .map(|records| {
-                file_key(&model.evidence[records[0]].ev)
-            })
+            .map(|records| file_key(&model.evidence[records[0]].ev))
             .collect();
         for (records, fh) in plan.evidence_files.iter().zip(&file_hashes) {
             for &r in records {

@@ -435,7 +435,7 @@ impl<'a> Plan<'a> {
 
     /// Evidence record `i`'s row, made on first use.
     fn row(&self, i: usize) -> &EvidenceRow {
-        self.rows[i].get_or_init(|| evidence_row(self.model, self.cov, &self.model.evidence[i]))
+        self.rows[i].get_or_init(|| evidence_row(self.model, &self.model.evidence[i]))
     }
 
     /// Every evidence record's row, made in parallel where not made yet.
@@ -469,7 +469,7 @@ impl<'a> Plan<'a> {
             Planned::EvidenceFile(f) => {
                 let records = &self.evidence_files[*f];
                 let rows: Vec<&EvidenceRow> = records.iter().map(|&r| self.row(r)).collect();
-                evidence_file_page(model, &rows, records)
+                evidence_file_page(model, cov, &rows, records)
             }
             Planned::Pair(p) => pair_page(model, cov, &self.pairs[*p]),
         }))
@@ -1035,10 +1035,6 @@ struct EvidenceRow {
     controls: usize,
     direct: usize,
     seal: &'static str,
-    /// The controls it serves, by framework, for its section on its file's page (not part of the
-    /// rows the library and the home page list).
-    #[serde(skip)]
-    serves: Vec<ControlsByFramework>,
 }
 
 fn seal_label(s: &SealState) -> &'static str {
@@ -1050,14 +1046,33 @@ fn seal_label(s: &SealState) -> &'static str {
     }
 }
 
-fn evidence_row(model: &Model, cov: &Coverage, e: &ResolvedEvidence) -> EvidenceRow {
-    let by = controls_by_framework(model, cov, &e.controls);
-    let frameworks: Vec<String> = by
-        .iter()
-        .filter(|f| !f.direct.is_empty() || !f.inherited.is_empty())
-        .map(|f| f.slug.clone())
+/// The frameworks a record serves (through the controls it names, and those it meets in full
+/// through crosswalks), in framework order, and how many controls that is: what
+/// `controls_by_framework` lists, counted without making its links.
+fn served(model: &Model, named: &[ControlKey]) -> (Vec<String>, usize) {
+    let mut inherited: Vec<ControlKey> = Vec::new();
+    for &k in named {
+        for r in model.relations_of(k) {
+            if r.rel.inverse().is_full()
+                && !named.contains(&r.other)
+                && !inherited.contains(&r.other)
+            {
+                inherited.push(r.other);
+            }
+        }
+    }
+    let mut fws: Vec<usize> = named.iter().chain(&inherited).map(|k| k.fw).collect();
+    fws.sort_unstable();
+    fws.dedup();
+    let frameworks = fws
+        .into_iter()
+        .map(|fw| model.frameworks[fw].slug().to_string())
         .collect();
-    let controls = by.iter().map(|f| f.direct.len() + f.inherited.len()).sum();
+    (frameworks, named.len() + inherited.len())
+}
+
+fn evidence_row(model: &Model, e: &ResolvedEvidence) -> EvidenceRow {
+    let (frameworks, controls) = served(model, &e.controls);
     let expiry = evidence_expiry(&e.ev.meta);
     let audits = model
         .config
@@ -1079,7 +1094,6 @@ fn evidence_row(model: &Model, cov: &Coverage, e: &ResolvedEvidence) -> Evidence
         controls,
         direct: e.controls.len(),
         seal: seal_label(&e.seal),
-        serves: by,
     }
 }
 
@@ -1147,9 +1161,8 @@ fn evidence_index(
         .zip(&model.evidence)
         .with_min_len(64)
         .map(|(row, e)| {
-            let view = || {
-                tera::Value::try_from_serializable(row).unwrap_or_else(|_| tera::Value::none())
-            };
+            let view =
+                || tera::Value::try_from_serializable(row).unwrap_or_else(|_| tera::Value::none());
             render_rows(RowSpec {
                 template: EVIDENCE_ROW_TEMPLATE,
                 page: EVIDENCE_PATH,
@@ -1195,7 +1208,12 @@ fn humanise(stem: &str) -> String {
 
 /// `records`: indexes into the model's evidence, all from one file, in file order; `rows`: their
 /// rows, in the same order.
-fn evidence_file_page(model: &Model, rows: &[&EvidenceRow], records: &[usize]) -> PageSpec {
+fn evidence_file_page(
+    model: &Model,
+    cov: &Coverage,
+    rows: &[&EvidenceRow],
+    records: &[usize],
+) -> PageSpec {
     #[derive(Serialize)]
     struct Record<'a> {
         link: &'a ItemLink,
@@ -1210,7 +1228,7 @@ fn evidence_file_page(model: &Model, rows: &[&EvidenceRow], records: &[usize]) -
         size: Option<u64>,
         sha256: Option<&'a str>,
         url: Option<&'a str>,
-        frameworks: &'a [ControlsByFramework],
+        frameworks: Vec<ControlsByFramework>,
         audits: &'a [String],
         seal: &'static str,
         sealed_at: Option<&'a str>,
@@ -1251,7 +1269,7 @@ fn evidence_file_page(model: &Model, rows: &[&EvidenceRow], records: &[usize]) -
                 size: e.artifact.as_ref().map(|a| a.size),
                 sha256: e.artifact.as_ref().map(|a| a.sha256.as_str()),
                 url: m.url.as_deref(),
-                frameworks: &row.serves,
+                frameworks: controls_by_framework(model, cov, &e.controls),
                 audits: &row.audits,
                 seal: row.seal,
                 sealed_at,
