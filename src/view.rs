@@ -506,27 +506,42 @@ fn home(model: &Model, cov: &Coverage, rows: &[&EvidenceRow]) -> PageSpec {
         certifications: Vec<serde_json::Value>,
         request_access: Option<String>,
     }
-    let docs: Vec<ItemLink> = model.documents.iter().map(|d| doc_link(model, d)).collect();
-    let evs: Vec<ItemLink> = model.evidence.iter().map(|e| ev_link(model, e)).collect();
-    let count = |v: &[ItemLink], f: Freshness| v.iter().filter(|i| i.freshness == f).count();
-    let mut due_soon: Vec<ItemLink> = docs
+    // Links are made only for the items listed; the rest are only counted.
+    let (today, window) = (model.today, model.config.due_soon);
+    let doc_fresh: Vec<Freshness> = model
+        .documents
         .iter()
-        .chain(evs.iter())
-        .filter(|i| i.freshness == Freshness::DueSoon)
-        .cloned()
+        .map(|d| Freshness::of(next_review(&d.doc.meta), today, window))
+        .collect();
+    let ev_fresh: Vec<Freshness> = model
+        .evidence
+        .iter()
+        .map(|e| Freshness::of(evidence_expiry(&e.ev.meta), today, window))
+        .collect();
+    let count = |v: &[Freshness], f: Freshness| v.iter().filter(|&&g| g == f).count();
+    let docs_in = |f: Freshness| {
+        model
+            .documents
+            .iter()
+            .zip(&doc_fresh)
+            .filter(move |(_, g)| **g == f)
+            .map(|(d, _)| doc_link(model, d))
+    };
+    let evs_in = |f: Freshness| {
+        model
+            .evidence
+            .iter()
+            .zip(&ev_fresh)
+            .filter(move |(_, g)| **g == f)
+            .map(|(e, _)| ev_link(model, e))
+    };
+    let mut due_soon: Vec<ItemLink> = docs_in(Freshness::DueSoon)
+        .chain(evs_in(Freshness::DueSoon))
         .collect();
     due_soon.sort_by(|a, b| a.date.cmp(&b.date));
-    let mut overdue: Vec<ItemLink> = docs
-        .iter()
-        .filter(|i| i.freshness == Freshness::Stale)
-        .cloned()
-        .collect();
+    let mut overdue: Vec<ItemLink> = docs_in(Freshness::Stale).collect();
     overdue.sort_by(|a, b| a.date.cmp(&b.date));
-    let mut stale: Vec<ItemLink> = evs
-        .iter()
-        .filter(|i| i.freshness == Freshness::Stale)
-        .cloned()
-        .collect();
+    let mut stale: Vec<ItemLink> = evs_in(Freshness::Stale).collect();
     stale.sort_by(|a, b| a.date.cmp(&b.date));
     let mut reused: Vec<&EvidenceRow> = rows.to_vec();
     reused.sort_by(|a, b| {
@@ -544,13 +559,13 @@ fn home(model: &Model, cov: &Coverage, rows: &[&EvidenceRow]) -> PageSpec {
     let other_frameworks = model.frameworks.len() - in_scope.len();
     let view = Home {
         in_scope,
-        evidence_total: evs.len(),
-        evidence_fresh: count(&evs, Freshness::Fresh),
-        evidence_due_soon: count(&evs, Freshness::DueSoon),
-        evidence_stale: count(&evs, Freshness::Stale),
-        documents_total: docs.len(),
-        documents_overdue: count(&docs, Freshness::Stale),
-        documents_due_soon: count(&docs, Freshness::DueSoon),
+        evidence_total: ev_fresh.len(),
+        evidence_fresh: count(&ev_fresh, Freshness::Fresh),
+        evidence_due_soon: count(&ev_fresh, Freshness::DueSoon),
+        evidence_stale: count(&ev_fresh, Freshness::Stale),
+        documents_total: doc_fresh.len(),
+        documents_overdue: count(&doc_fresh, Freshness::Stale),
+        documents_due_soon: count(&doc_fresh, Freshness::DueSoon),
         overdue_reviews: overdue,
         stale_evidence: stale,
         due_soon,
