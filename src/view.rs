@@ -323,6 +323,8 @@ pub struct Plan<'a> {
     /// each is made once, when a page first needs it, so a rebuild that renders few pages makes
     /// few rows.
     rows: Vec<std::sync::OnceLock<EvidenceRow>>,
+    /// What each record serves, for the counts and the order of the lists of all records.
+    served: Vec<std::sync::OnceLock<Served>>,
     /// Each evidence file's records, in file order.
     pub(crate) evidence_files: Vec<Vec<usize>>,
     pub(crate) pages: Vec<Planned>,
@@ -347,6 +349,9 @@ pub(crate) enum Planned {
 impl<'a> Plan<'a> {
     pub fn new(model: &'a Model, cov: &'a Coverage, pairs: &'a [Pair]) -> Plan<'a> {
         let rows = (0..model.evidence.len())
+            .map(|_| std::sync::OnceLock::new())
+            .collect();
+        let served = (0..model.evidence.len())
             .map(|_| std::sync::OnceLock::new())
             .collect();
         // In load order, records come file by file (files by path), each file's in the order
@@ -392,6 +397,7 @@ impl<'a> Plan<'a> {
             cov,
             pairs,
             rows,
+            served,
             evidence_files,
             pages,
         }
@@ -435,16 +441,22 @@ impl<'a> Plan<'a> {
 
     /// Evidence record `i`'s row, made on first use.
     fn row(&self, i: usize) -> &EvidenceRow {
-        self.rows[i].get_or_init(|| evidence_row(self.model, &self.model.evidence[i]))
+        self.rows[i]
+            .get_or_init(|| evidence_row(self.model, &self.model.evidence[i], self.served(i)))
     }
 
-    /// Every evidence record's row, made in parallel where not made yet.
-    fn all_rows(&self) -> Vec<&EvidenceRow> {
+    /// What evidence record `i` serves, worked out on first use.
+    fn served(&self, i: usize) -> &Served {
+        self.served[i].get_or_init(|| served(self.model, &self.model.evidence[i]))
+    }
+
+    /// What every evidence record serves, worked out in parallel where not yet.
+    fn all_served(&self) -> Vec<&Served> {
         use rayon::prelude::*;
-        (0..self.rows.len())
+        (0..self.served.len())
             .into_par_iter()
             .with_min_len(256)
-            .map(|i| self.row(i))
+            .map(|i| self.served(i))
             .collect()
     }
 
@@ -458,10 +470,12 @@ impl<'a> Plan<'a> {
         let (model, cov) = (self.model, self.cov);
         Ok(Cow::Owned(match &self.pages[i] {
             Planned::Ready(p) => return Ok(Cow::Borrowed(p)),
-            Planned::Home => home(model, cov, &self.all_rows()),
+            Planned::Home => home(model, cov, &self.all_served(), &|i| self.row(i)),
             Planned::FrameworksIndex => frameworks_index(model, cov),
             Planned::DocumentsIndex => documents_index(model, rows)?,
-            Planned::EvidenceIndex => evidence_index(model, &self.all_rows(), rows)?,
+            Planned::EvidenceIndex => {
+                evidence_index(model, &self.all_served(), &|i| self.row(i), rows)?
+            }
             Planned::OverlapIndex => overlap_index(model, self.pairs),
             Planned::Framework(fi) => framework_page(model, cov, self.pairs, *fi),
             Planned::Control(k) => control_page(model, cov, *k),
@@ -486,7 +500,12 @@ fn spec(
     PageSpec::new(path, template, title, section, &view)
 }
 
-fn home(model: &Model, cov: &Coverage, rows: &[&EvidenceRow]) -> PageSpec {
+fn home<'a>(
+    model: &Model,
+    cov: &Coverage,
+    served: &[&Served],
+    row: &dyn Fn(usize) -> &'a EvidenceRow,
+) -> PageSpec {
     #[derive(Serialize)]
     struct Home<'a> {
         in_scope: Vec<FwCard>,
@@ -543,15 +562,15 @@ fn home(model: &Model, cov: &Coverage, rows: &[&EvidenceRow]) -> PageSpec {
     overdue.sort_by(|a, b| a.date.cmp(&b.date));
     let mut stale: Vec<ItemLink> = evs_in(Freshness::Stale).collect();
     stale.sort_by(|a, b| a.date.cmp(&b.date));
-    let mut reused: Vec<&EvidenceRow> = rows.to_vec();
-    reused.sort_by(|a, b| {
-        b.frameworks
-            .len()
-            .cmp(&a.frameworks.len())
-            .then(b.controls.cmp(&a.controls))
-            .then(a.id.cmp(&b.id))
+    // The records serving the most frameworks, then the most controls.
+    let mut reused: Vec<usize> = (0..served.len()).collect();
+    reused.sort_by(|&a, &b| {
+        (served[b].fws.len().cmp(&served[a].fws.len()))
+            .then(served[b].controls.cmp(&served[a].controls))
+            .then(model.evidence[a].ev.meta.id.cmp(&model.evidence[b].ev.meta.id))
     });
     reused.truncate(5);
+    let reused: Vec<&EvidenceRow> = reused.into_iter().map(row).collect();
     let in_scope: Vec<FwCard> = (0..model.frameworks.len())
         .filter(|&i| model.frameworks[i].in_scope)
         .map(|i| fw_card(model, cov, i))
@@ -1061,10 +1080,19 @@ fn seal_label(s: &SealState) -> &'static str {
     }
 }
 
-/// The frameworks a record serves (through the controls it names, and those it meets in full
-/// through crosswalks), in framework order, and how many controls that is: what
-/// `controls_by_framework` lists, counted without making its links.
-fn served(model: &Model, named: &[ControlKey]) -> (Vec<String>, usize) {
+/// What a record serves, as the lists of all records count and order it: the frameworks (in
+/// framework order) of the controls it names and of those it meets in full through crosswalks,
+/// how many controls that is (what `controls_by_framework` lists, without making its links),
+/// and the audits (indices into the configuration's) whose framework it serves and whose period
+/// it is valid in.
+struct Served {
+    fws: Vec<usize>,
+    controls: usize,
+    audits: Vec<usize>,
+}
+
+fn served(model: &Model, e: &ResolvedEvidence) -> Served {
+    let named = &e.controls;
     let mut inherited: Vec<ControlKey> = Vec::new();
     for &k in named {
         for r in model.relations_of(k) {
@@ -1079,25 +1107,35 @@ fn served(model: &Model, named: &[ControlKey]) -> (Vec<String>, usize) {
     let mut fws: Vec<usize> = named.iter().chain(&inherited).map(|k| k.fw).collect();
     fws.sort_unstable();
     fws.dedup();
-    let frameworks = fws
-        .into_iter()
-        .map(|fw| model.frameworks[fw].slug().to_string())
+    let expiry = evidence_expiry(&e.ev.meta);
+    let audits = (0..model.config.audits.len())
+        .filter(|&i| {
+            let a = &model.config.audits[i];
+            fws.iter().any(|&fw| model.frameworks[fw].slug() == a.framework)
+                && e.ev.meta.collected <= a.end
+                && expiry >= a.start
+        })
         .collect();
-    (frameworks, named.len() + inherited.len())
+    Served {
+        fws,
+        controls: named.len() + inherited.len(),
+        audits,
+    }
 }
 
-fn evidence_row(model: &Model, e: &ResolvedEvidence) -> EvidenceRow {
-    let (frameworks, controls) = served(model, &e.controls);
+fn evidence_row(model: &Model, e: &ResolvedEvidence, s: &Served) -> EvidenceRow {
     let expiry = evidence_expiry(&e.ev.meta);
-    let audits = model
-        .config
+    let frameworks = s
+        .fws
+        .iter()
+        .map(|&fw| model.frameworks[fw].slug().to_string())
+        .collect();
+    let audits = s
         .audits
         .iter()
-        .filter(|a| {
-            frameworks.contains(&a.framework) && e.ev.meta.collected <= a.end && expiry >= a.start
-        })
-        .map(|a| a.id.clone())
+        .map(|&a| model.config.audits[a].id.clone())
         .collect();
+    let controls = s.controls;
     EvidenceRow {
         link: ev_link(model, e),
         id: e.ev.meta.id.clone(),
@@ -1114,9 +1152,10 @@ fn evidence_row(model: &Model, e: &ResolvedEvidence) -> EvidenceRow {
 
 /// The evidence library: every record, a row each, rendered on their own
 /// (`EVIDENCE_ROW_TEMPLATE`) and in parallel.
-fn evidence_index(
+fn evidence_index<'a>(
     model: &Model,
-    rows: &[&EvidenceRow],
+    served: &[&Served],
+    row: &(dyn Fn(usize) -> &'a EvidenceRow + Sync),
     render_rows: &RowRenderer,
 ) -> Result<PageSpec, crate::diagnostic::Diagnostic> {
     use rayon::prelude::*;
@@ -1144,18 +1183,19 @@ fn evidence_index(
         .config
         .audits
         .iter()
-        .map(|a| AuditCard {
+        .enumerate()
+        .map(|(ai, a)| AuditCard {
             id: a.id.clone(),
             title: a.title(),
             framework: a.framework.clone(),
             start: a.start.to_string(),
             end: a.end.to_string(),
-            evidence: rows.iter().filter(|r| r.audits.contains(&a.id)).count(),
+            evidence: served.iter().filter(|s| s.audits.contains(&ai)).count(),
         })
         .collect();
     let view = V {
-        multi_framework: rows.iter().filter(|r| r.frameworks.len() >= 2).count(),
-        three_plus: rows.iter().filter(|r| r.frameworks.len() >= 3).count(),
+        multi_framework: served.iter().filter(|s| s.fws.len() >= 2).count(),
+        three_plus: served.iter().filter(|s| s.fws.len() >= 3).count(),
         frameworks: model
             .frameworks
             .iter()
@@ -1171,17 +1211,17 @@ fn evidence_index(
         public_key_url: model.public_key.as_ref().map(|_| PUBLIC_KEY_URL),
         public_key_fingerprint: model.public_key.as_ref().map(|k| k.fingerprint.clone()),
     };
-    let rendered = rows
-        .par_iter()
-        .zip(&model.evidence)
+    let rendered = (0..model.evidence.len())
+        .into_par_iter()
         .with_min_len(64)
-        .map(|(row, e)| {
-            let view =
-                || tera::Value::try_from_serializable(row).unwrap_or_else(|_| tera::Value::none());
+        .map(|i| {
+            let view = || {
+                tera::Value::try_from_serializable(row(i)).unwrap_or_else(|_| tera::Value::none())
+            };
             render_rows(RowSpec {
                 template: EVIDENCE_ROW_TEMPLATE,
                 page: EVIDENCE_PATH,
-                key: crate::deps::evidence_row(e),
+                key: crate::deps::evidence_row(&model.evidence[i]),
                 view: &view,
             })
         })
