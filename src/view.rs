@@ -563,13 +563,23 @@ fn home<'a>(
     let mut stale: Vec<ItemLink> = evs_in(Freshness::Stale).collect();
     stale.sort_by(|a, b| a.date.cmp(&b.date));
     // The records serving the most frameworks, then the most controls.
-    let mut reused: Vec<usize> = (0..served.len()).collect();
-    reused.sort_by(|&a, &b| {
+    let most_reused = |&a: &usize, &b: &usize| {
         (served[b].fws.len().cmp(&served[a].fws.len()))
             .then(served[b].controls.cmp(&served[a].controls))
-            .then(model.evidence[a].ev.meta.id.cmp(&model.evidence[b].ev.meta.id))
-    });
-    reused.truncate(5);
+            .then(
+                model.evidence[a]
+                    .ev
+                    .meta
+                    .id
+                    .cmp(&model.evidence[b].ev.meta.id),
+            )
+    };
+    let mut reused: Vec<usize> = (0..served.len()).collect();
+    if reused.len() > 5 {
+        reused.select_nth_unstable_by(4, most_reused);
+        reused.truncate(5);
+    }
+    reused.sort_by(most_reused);
     let reused: Vec<&EvidenceRow> = reused.into_iter().map(row).collect();
     let in_scope: Vec<FwCard> = (0..model.frameworks.len())
         .filter(|&i| model.frameworks[i].in_scope)
@@ -1111,7 +1121,8 @@ fn served(model: &Model, e: &ResolvedEvidence) -> Served {
     let audits = (0..model.config.audits.len())
         .filter(|&i| {
             let a = &model.config.audits[i];
-            fws.iter().any(|&fw| model.frameworks[fw].slug() == a.framework)
+            fws.iter()
+                .any(|&fw| model.frameworks[fw].slug() == a.framework)
                 && e.ev.meta.collected <= a.end
                 && expiry >= a.start
         })
