@@ -66,8 +66,12 @@ pub struct Session {
     /// same artifacts.
     published: Option<(Vec<Option<std::sync::Arc<load::Artifact>>>, bool)>,
     /// The rows of long lists the last build rendered, by key (`view::RowSpec`).
-    rows: std::sync::Arc<std::collections::HashMap<u64, view::Row>>,
+    /// Per row template, so that a build rendering one list keeps the other list's rows.
+    rows: std::collections::HashMap<&'static str, std::sync::Arc<RowCache>>,
 }
+
+/// Rendered rows of one list, by key.
+type RowCache = std::collections::HashMap<u64, view::Row>;
 
 /// What a build into `serve`'s output recorded, as the stamp folder and the output's manifest
 /// hold it: the next build takes it from memory instead of reading and parsing those files.
@@ -616,13 +620,14 @@ impl Site {
         let rendered_rows = std::sync::Mutex::new(Vec::new());
         let rows = |spec: view::RowSpec| -> Result<view::Row, Diagnostic> {
             let key = crate::deps::row_key(globals, &spec);
-            let row = match known_rows.get(&key) {
+            let known = known_rows.get(spec.template).and_then(|r| r.get(&key));
+            let row = match known {
                 Some(row) => row.clone(),
                 None => renderer.row(&spec)?,
             };
             if opts.session.is_some() {
                 let mut kept = rendered_rows.lock().unwrap_or_else(|e| e.into_inner());
-                kept.push((key, row.clone()));
+                kept.push((spec.template, key, row.clone()));
             }
             Ok(row)
         };
@@ -707,9 +712,16 @@ impl Site {
         let rendered_rows = rendered_rows
             .into_inner()
             .unwrap_or_else(|e| e.into_inner());
-        if let (Some(session), false) = (&opts.session, rendered_rows.is_empty()) {
-            let rows = std::sync::Arc::new(rendered_rows.into_iter().collect());
-            session.lock().unwrap_or_else(|e| e.into_inner()).rows = rows;
+        if let Some(session) = &opts.session {
+            // Each list rendered replaces its rows; a list not rendered keeps them.
+            let mut lists: std::collections::HashMap<&'static str, RowCache> = Default::default();
+            for (template, key, row) in rendered_rows {
+                lists.entry(template).or_default().insert(key, row);
+            }
+            let mut session = session.lock().unwrap_or_else(|e| e.into_inner());
+            for (template, rows) in lists {
+                session.rows.insert(template, std::sync::Arc::new(rows));
+            }
         }
         timings.push(("pages", t.elapsed()));
 
