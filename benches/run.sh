@@ -16,7 +16,8 @@
 #                 other work on a shared machine from inflating wall times; default: not set)
 #   BENCH_SERVE_REPS      saves per variant in the `crosswalk serve` measurement (default 5; 1 when
 #                 a size is over BENCH_BUDGET)
-#   BENCH_SERVE_VARIANTS  which saves to time (default body-rename,body-inplace,front-matter; see
+#   BENCH_SERVE_VARIANTS  which saves to time (default body-rename,body-inplace,front-matter,
+#                 evidence-title; see
 #                 benches/serve_latency.py); BENCH_NO_SERVE=1 skips the serve measurement
 #
 # After the builds of each size, benches/serve_latency.py times `crosswalk serve` on the same site:
@@ -40,7 +41,7 @@ done
 [[ $REPS =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: BENCH_REPS must be a positive integer" >&2; exit 2; }
 SERVE_REPS=${BENCH_SERVE_REPS:-5}
 [[ $SERVE_REPS =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: BENCH_SERVE_REPS must be a positive integer" >&2; exit 2; }
-SERVE_VARIANTS=${BENCH_SERVE_VARIANTS:-body-rename,body-inplace,front-matter}
+SERVE_VARIANTS=${BENCH_SERVE_VARIANTS:-body-rename,body-inplace,front-matter,evidence-title}
 NICE=()
 if [[ -n ${BENCH_NICE:-} ]]; then
     [[ $BENCH_NICE =~ ^-?[0-9]+$ ]] || { echo "run.sh: BENCH_NICE must be an integer" >&2; exit 2; }
@@ -228,7 +229,8 @@ for N in "${SIZES[@]}"; do
         log "hugo is not on PATH: skipping the comparison (apt-get install hugo)"
     fi
 
-    # crosswalk serve on the same site: save a policy, wait for the reload event, fetch the page.
+    # crosswalk serve on the same site: save a policy or an evidence file, wait for the reload
+    # event, fetch the page.
     # The server builds into a temporary folder of its own; TMPDIR puts it in the work folder,
     # and a folder left there afterwards means the server did not clean up when stopped.
     if [[ -z ${BENCH_NO_SERVE:-} ]]; then
@@ -254,6 +256,7 @@ for N in "${SIZES[@]}"; do
                     body-rename) what="body edit, editor save" ;;
                     body-inplace) what="body edit, in-place write" ;;
                     front-matter) what="front-matter edit, editor save" ;;
+                    evidence-title) what="evidence record's title, editor save" ;;
                     *) what=$variant ;;
                 esac
                 snote=""
@@ -273,7 +276,7 @@ for name, v in d["variants"].items():
 import json, sys
 d = json.load(open(sys.argv[1]))
 print("N=%s serve: edits to %s (%s); first build %s s; stopping the server (SIGTERM, which removes"
-      " its temporary folder) took %s s" % (sys.argv[2], d["policy"], d.get("page", "?"),
+      " its temporary folder) took %s s" % (sys.argv[2], d["edited"], ", ".join(d.get("pages", {}).values()) or "?",
       d.get("startup_s", "?"), d.get("stop", {}).get("seconds", "?")))
 ' "$sjson" "$N")")
         fi

@@ -20,16 +20,20 @@ It reports t1 - t0 (save to reload event) and t2 - t0 (save to reloaded page), p
 their median, and, from the server's own log lines, when the rebuild started after the save and
 how long the server said it took.
 
-Variants (--variants, comma-separated; default: all three):
+Variants (--variants, comma-separated; default: all four):
 
   body-rename    a new sentence appended to the body, saved the way many editors do: written to a
                  temporary file in the same folder, then renamed over the policy (the main figure)
   body-inplace   the same kind of edit, written in place (truncate and write, like `>` or VS Code)
   front-matter   the `owner:` line changed (a front-matter edit), saved by rename
+  evidence-title the `title:` of the first record in an evidence file changed, saved by rename
+                 (the middle file of content/evidence/*.yaml, or --evidence); the page checked
+                 is that file's page, evidence/records/<file>.html. The title is shown in the
+                 evidence library, the home page's lists and the pages of the controls it serves
 
 Each repetition writes the original file plus its own change, so the file never grows. At the end
 the server is stopped (SIGTERM, then SIGKILL if it does not stop within --stop-timeout), and the
-policy is restored byte for byte, with its original modification time. The page is fetched
+policy (and evidence file) is restored byte for byte, with its original modification time. The page is fetched
 alone: a browser's reload also fetches the style sheet and script, which this does not time.
 
 Standard library only. Exit status: 0 when every repetition saw its change in the page, 1 when
@@ -56,11 +60,12 @@ import urllib.parse
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 EVENTS_PATH = "/__crosswalk/events"  # src/serve.rs, the page's live.js
-VARIANTS = ["body-rename", "body-inplace", "front-matter"]
+VARIANTS = ["body-rename", "body-inplace", "front-matter", "evidence-title"]
 DESCRIPTION = {
     "body-rename": "body edit, editor save (temporary file renamed over the policy)",
     "body-inplace": "body edit, in-place write (truncate and write)",
     "front-matter": "front-matter edit (owner:), editor save",
+    "evidence-title": "evidence record's title, editor save",
 }
 
 now = time.perf_counter  # CLOCK_MONOTONIC on Linux; every timestamp below uses it
@@ -359,6 +364,28 @@ def pick_policy(site, explicit):
     return files[(len(files) + 1) // 2 - 1]  # the middle one, as benches/run.sh picks
 
 
+def pick_evidence(site, explicit):
+    if explicit:
+        path = explicit if os.path.isabs(explicit) else os.path.join(site, explicit)
+        if not os.path.isfile(path):
+            raise Failure(f"no such evidence file: {path}")
+        return path
+    files = sorted(glob.glob(os.path.join(site, "content", "evidence", "*.yaml")))
+    if not files:
+        raise Failure(f"no evidence files in {os.path.join(site, 'content', 'evidence')} (use --evidence)")
+    return files[(len(files) + 1) // 2 - 1]
+
+
+def evidence_page_url(port, path):
+    """An evidence file's page: /evidence/records/<file stem>.html (src/view.rs)."""
+    stem = os.path.splitext(os.path.basename(path))[0]
+    url = f"/evidence/records/{stem}.html"
+    status, _ = get(port, url)
+    if status != 200:
+        raise Failure(f"cannot find the page of {path} at {url} (status {status})")
+    return url
+
+
 def front_matter_field(text, key):
     m = re.match(r"---\r?\n(.*?)\r?\n---", text, re.S)
     if not m:
@@ -404,6 +431,12 @@ def save_inplace(path, data, mode):
 
 def make_edit(variant, original, tag, rep):
     """(new file content, the text the page must show) for one repetition."""
+    if variant == "evidence-title":
+        marker = f"Latency Evidence {tag} {rep}"
+        text, n = re.subn(r"(?m)^([ \t]*(?:-[ \t]+)?)title:.*$", rf'\g<1>title: "{marker}"', original, count=1)
+        if n != 1:
+            raise Failure("the evidence file has no `title:` line to change")
+        return text, marker
     if variant in ("body-rename", "body-inplace"):
         marker = f"Serve latency check {tag} {variant.split('-')[1]} {rep} reached the reloaded page."
         return original.rstrip("\r\n") + f"\n\n{marker}\n", marker
@@ -440,8 +473,9 @@ def wait_idle(server, stream, settle, deadline):
 
 
 def one_rep(ctx, variant, rep, previous_marker):
-    server, stream, port, url = ctx["server"], ctx["stream"], ctx["port"], ctx["url"]
-    policy, original, mode = ctx["policy"], ctx["original"], ctx["mode"]
+    server, stream, port = ctx["server"], ctx["stream"], ctx["port"]
+    target = ctx["targets"][ctx["target_of"](variant)]
+    policy, original, mode, url = target["path"], target["original"], target["mode"], target["url"]
     late = wait_idle(server, stream, ctx["settle"], now() + ctx["timeout"])
     text, marker = make_edit(variant, original, ctx["tag"], rep)
     data = text.encode("utf-8")
@@ -525,6 +559,9 @@ def main():
         help=f"comma-separated, in order (default: {','.join(VARIANTS)})",
     )
     ap.add_argument("--policy", help="the policy to edit (default: the middle one of content/policies)")
+    ap.add_argument(
+        "--evidence", help="the evidence file to edit (default: the middle one of content/evidence/*.yaml)"
+    )
     ap.add_argument("--today", default="2026-11-23", help="passed to serve (default 2026-11-23, as run.sh)")
     ap.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     ap.add_argument("--settle", type=float, default=0.5, help="idle seconds before each save (default 0.5)")
@@ -558,17 +595,29 @@ def main():
     if not os.access(binary, os.X_OK):
         ap.error(f"no crosswalk binary at {binary} (build with `cargo build --release` or pass --binary)")
 
+    def target_of(variant):
+        return "evidence" if variant == "evidence-title" else "policy"
+
+    # The files the variants edit, each read once and put back at the end.
+    targets = {}
     try:
-        policy = pick_policy(site, args.policy)
+        if any(target_of(v) == "policy" for v in variants):
+            targets["policy"] = {"path": pick_policy(site, args.policy)}
+        if any(target_of(v) == "evidence" for v in variants):
+            targets["evidence"] = {"path": pick_evidence(site, args.evidence)}
     except Failure as e:
         ap.error(str(e))
-    with open(policy, "rb") as f:
-        original_bytes = f.read()
-    st = os.stat(policy)
-    original = original_bytes.decode("utf-8")
-    doc_id = front_matter_field(original, "id")
-    if not doc_id:
-        ap.error(f"{policy} has no `id:` in its front matter")
+    for t in targets.values():
+        with open(t["path"], "rb") as f:
+            t["bytes"] = f.read()
+        t["stat"] = os.stat(t["path"])
+        t["mode"] = t["stat"].st_mode & 0o7777
+        t["original"] = t["bytes"].decode("utf-8")
+    doc_id = None
+    if "policy" in targets:
+        doc_id = front_matter_field(targets["policy"]["original"], "id")
+        if not doc_id:
+            ap.error(f"{targets['policy']['path']} has no `id:` in its front matter")
 
     # A SIGTERM to this script unwinds like Ctrl-C, so the cleanup below runs.
     def on_term(*_):
@@ -581,8 +630,8 @@ def main():
     if args.nice is not None:
         cmd = ["nice", "-n", str(args.nice)] + cmd
     tag = secrets.token_hex(3)
-    rel_policy = os.path.relpath(policy, site)
-    log(f"site {site}, policy {rel_policy} ({doc_id}), binary {binary}")
+    edited = ", ".join(os.path.relpath(t["path"], site) for t in targets.values())
+    log(f"site {site}, editing {edited}, binary {binary}")
     log("starting: " + " ".join(cmd))
 
     server = stream = None
@@ -591,7 +640,7 @@ def main():
         "site": site,
         "binary": binary,
         "version": subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.strip(),
-        "policy": rel_policy,
+        "edited": edited,
         "command": cmd,
         "reps": args.reps,
         "variants": results,
@@ -605,23 +654,26 @@ def main():
         wait_until_serving(server, port, args.startup_timeout)
         out["startup_s"] = round(now() - t, 2)
         log(f"serving on port {port} after {out['startup_s']:.1f} s (the first build)")
-        url = page_url(port, doc_id)
+        if "policy" in targets:
+            targets["policy"]["url"] = page_url(port, doc_id)
+        if "evidence" in targets:
+            targets["evidence"]["url"] = evidence_page_url(port, targets["evidence"]["path"])
         stream = EventStream(port)
         ctx = {
             "server": server,
             "stream": stream,
             "port": port,
-            "url": url,
-            "policy": policy,
-            "original": original,
-            "mode": st.st_mode & 0o7777,
+            "targets": targets,
+            "target_of": target_of,
             "tag": tag,
             "settle": args.settle,
             "timeout": args.timeout,
         }
-        out["page"] = url
+        out["pages"] = {k: t["url"] for k, t in targets.items()}
         for variant in variants:
-            log(f"{variant}: {DESCRIPTION[variant]}, {args.reps} saves of {rel_policy}, page {url}")
+            t = targets[target_of(variant)]
+            rel = os.path.relpath(t["path"], site)
+            log(f"{variant}: {DESCRIPTION[variant]}, {args.reps} saves of {rel}, page {t['url']}")
             rows, previous = [], None
             for rep in range(1, args.reps + 1):
                 r, previous = one_rep(ctx, variant, rep, previous)
@@ -663,23 +715,25 @@ def main():
             log(f"server stopped with SIGTERM in {stop['seconds']:.2f} s ({how})")
             if stop["killed"] or stop["exit"] < 0:
                 log("the server did not stop cleanly: its temporary output folder may be left in the temporary folder")
-        # Put the policy back exactly: same bytes, same mode and modification time (the server is
-        # stopped first, so this does not start another rebuild).
-        with open(policy, "rb") as f:
-            changed = f.read() != original_bytes
-        leftover = os.path.join(os.path.dirname(policy), f".{os.path.basename(policy)}.{os.getpid()}.tmp")
-        if os.path.exists(leftover):
-            os.remove(leftover)
-        if changed:
-            save_rename(policy, original_bytes, st.st_mode & 0o7777)
-        os.utime(policy, ns=(st.st_atime_ns, st.st_mtime_ns))
-        with open(policy, "rb") as f:
-            if f.read() != original_bytes:
-                print(f"serve_latency.py: could not restore {policy}", file=sys.stderr)
-                status = 1
+        # Put the edited files back exactly: same bytes, same mode and modification time (the
+        # server is stopped first, so this does not start another rebuild).
+        for t in targets.values():
+            path, original_bytes, st = t["path"], t["bytes"], t["stat"]
+            with open(path, "rb") as f:
+                changed = f.read() != original_bytes
+            leftover = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{os.getpid()}.tmp")
+            if os.path.exists(leftover):
+                os.remove(leftover)
+            if changed:
+                save_rename(path, original_bytes, t["mode"])
+            os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+            with open(path, "rb") as f:
+                if f.read() != original_bytes:
+                    print(f"serve_latency.py: could not restore {path}", file=sys.stderr)
+                    status = 1
 
     if results:
-        print(f"\ncrosswalk serve, {out['version']}: {rel_policy}, median of {args.reps} saves")
+        print(f"\ncrosswalk serve, {out['version']}: {edited}, median of {args.reps} saves")
         print("| variant | save to reload event | save to reloaded page | min-max (page) | rebuild started | server's build |")
         print("|---|---:|---:|---:|---:|---:|")
         for v, r in results.items():

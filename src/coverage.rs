@@ -37,7 +37,8 @@ impl Status {
 #[derive(Debug, Clone, Default)]
 pub struct ControlCoverage {
     pub direct: Vec<Item>,
-    /// (item, the control it names that gives this one its coverage)
+    /// (item, the control it names that gives this one its coverage). Items are added one after
+    /// another, so an item's entries are adjacent, and items come in model order: see `by_item`.
     pub inherited: Vec<(Item, ControlKey)>,
     pub partial: Vec<(Item, ControlKey)>,
     /// Some evidence behind the direct or inherited coverage is still valid.
@@ -57,6 +58,15 @@ impl ControlCoverage {
             Status::Gap
         }
     }
+}
+
+/// An `inherited` or `partial` list item by item: each item once, in model order, with the
+/// controls it comes through.
+pub fn by_item(
+    list: &[(Item, ControlKey)],
+) -> impl Iterator<Item = (Item, impl Iterator<Item = ControlKey> + '_)> + '_ {
+    list.chunk_by(|a, b| a.0 == b.0)
+        .map(|run| (run[0].0, run.iter().map(|&(_, k)| k)))
 }
 
 /// Headline figures for one framework, over its counted controls.

@@ -258,7 +258,8 @@ impl<'a> Keys<'a> {
         h.finish()
     }
 
-    /// A control's status and every item covering it, with the controls they come through.
+    /// A control's status and the items covering it as its pages show them, with the controls
+    /// they come through.
     fn coverage(&self, k: ControlKey) -> u64 {
         let c = self.cov.of(k);
         let mut h = DefaultHasher::new();
@@ -266,11 +267,24 @@ impl<'a> Keys<'a> {
         for &i in &c.direct {
             self.link(i).hash(&mut h);
         }
-        for list in [&c.inherited, &c.partial] {
+        // Partly related items past the first VIA_ITEMS are only counted on the control's page
+        // (and the framework page counts entries).
+        for (list, shown) in [
+            (&c.inherited, usize::MAX),
+            (&c.partial, crate::view::VIA_ITEMS),
+        ] {
             list.len().hash(&mut h);
-            for &(i, via) in list {
-                (self.link(i), via.fw, via.ctl, self.status(via)).hash(&mut h);
+            let mut items = 0usize;
+            for (i, vias) in crate::coverage::by_item(list) {
+                items += 1;
+                if items <= shown {
+                    self.link(i).hash(&mut h);
+                    for via in vias {
+                        (via.fw, via.ctl, self.status(via)).hash(&mut h);
+                    }
+                }
             }
+            items.hash(&mut h);
         }
         h.finish()
     }

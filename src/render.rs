@@ -454,7 +454,7 @@ impl<'a> Renderer<'a> {
         h.write(html.as_bytes());
         Ok(crate::view::Row {
             hash: h.finish(),
-            html: html.into(),
+            html: tera::Value::safe_string(&html),
         })
     }
 

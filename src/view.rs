@@ -3,7 +3,7 @@
 
 use crate::coverage::{Coverage, Item, Status};
 use crate::freshness::{Freshness, evidence_expiry, next_review};
-use crate::model::{DocKind, Relationship};
+use crate::model::{Date, DocKind, Relationship};
 use crate::overlap::Pair;
 use crate::resolve::{ControlKey, Model, ResolvedDocument, ResolvedEvidence, SealState};
 use serde::Serialize;
@@ -55,10 +55,11 @@ pub struct RowSpec<'a> {
     pub view: &'a (dyn Fn() -> tera::Value + Sync),
 }
 
-/// A rendered row: its HTML and a hash of it.
+/// A rendered row: its HTML, as a template value marked safe (a shared string, so a list of
+/// 30,000 rows takes them without copying), and a hash of it.
 #[derive(Clone, Debug)]
 pub struct Row {
-    pub html: std::sync::Arc<str>,
+    pub html: tera::Value,
     pub hash: u64,
 }
 
@@ -79,7 +80,7 @@ fn rows_value(rows: &[Row]) -> (tera::Value, u64) {
         .iter()
         .map(|r| {
             h.write_u64(r.hash);
-            tera::Value::safe_string(&r.html)
+            r.html.clone()
         })
         .collect();
     (tera::Value::from(html), h.finish())
@@ -500,6 +501,26 @@ fn spec(
     PageSpec::new(path, template, title, section, &view)
 }
 
+/// How many items each of the home page's due and overdue lists shows, earliest first. The rest
+/// are counted and reached through the documents index and the evidence library, filtered by a
+/// query (`?fresh=stale`): a site with thousands of expired records gets a readable home page.
+pub const HOME_LIST: usize = 10;
+
+/// The `n` earliest of `items` by date (then documents before records, in model order), sorted,
+/// and how many were left out.
+fn earliest(mut items: Vec<(Date, Item)>, n: usize) -> (Vec<(Date, Item)>, usize) {
+    let more = items.len().saturating_sub(n);
+    if n == 0 {
+        return (Vec::new(), more);
+    }
+    if more > 0 {
+        items.select_nth_unstable(n - 1);
+        items.truncate(n);
+    }
+    items.sort_unstable();
+    (items, more)
+}
+
 fn home<'a>(
     model: &Model,
     cov: &Coverage,
@@ -517,51 +538,65 @@ fn home<'a>(
         documents_overdue: usize,
         documents_due_soon: usize,
         overdue_reviews: Vec<ItemLink>,
+        overdue_more: usize,
         stale_evidence: Vec<ItemLink>,
+        stale_more: usize,
         due_soon: Vec<ItemLink>,
+        due_soon_more: usize,
         reused: Vec<&'a EvidenceRow>,
         other_frameworks: usize,
         timeline: Vec<serde_json::Value>,
         certifications: Vec<serde_json::Value>,
         request_access: Option<String>,
     }
-    // Links are made only for the items listed; the rest are only counted.
+    // Each list shows its earliest few; links are made only for those, the rest are counted.
     let (today, window) = (model.today, model.config.due_soon);
-    let doc_fresh: Vec<Freshness> = model
+    let doc_due: Vec<(Date, Freshness)> = model
         .documents
         .iter()
-        .map(|d| Freshness::of(next_review(&d.doc.meta), today, window))
+        .map(|d| {
+            let due = next_review(&d.doc.meta);
+            (due, Freshness::of(due, today, window))
+        })
         .collect();
-    let ev_fresh: Vec<Freshness> = model
+    let ev_due: Vec<(Date, Freshness)> = model
         .evidence
         .iter()
-        .map(|e| Freshness::of(evidence_expiry(&e.ev.meta), today, window))
+        .map(|e| {
+            let exp = evidence_expiry(&e.ev.meta);
+            (exp, Freshness::of(exp, today, window))
+        })
         .collect();
-    let count = |v: &[Freshness], f: Freshness| v.iter().filter(|&&g| g == f).count();
+    let count = |v: &[(Date, Freshness)], f: Freshness| v.iter().filter(|g| g.1 == f).count();
     let docs_in = |f: Freshness| {
-        model
-            .documents
+        doc_due
             .iter()
-            .zip(&doc_fresh)
-            .filter(move |(_, g)| **g == f)
-            .map(|(d, _)| doc_link(model, d))
+            .enumerate()
+            .filter(move |(_, g)| g.1 == f)
+            .map(|(i, g)| (g.0, Item::Document(i)))
     };
     let evs_in = |f: Freshness| {
-        model
-            .evidence
+        ev_due
             .iter()
-            .zip(&ev_fresh)
-            .filter(move |(_, g)| **g == f)
-            .map(|(e, _)| ev_link(model, e))
+            .enumerate()
+            .filter(move |(_, g)| g.1 == f)
+            .map(|(i, g)| (g.0, Item::Evidence(i)))
     };
-    let mut due_soon: Vec<ItemLink> = docs_in(Freshness::DueSoon)
-        .chain(evs_in(Freshness::DueSoon))
-        .collect();
-    due_soon.sort_by(|a, b| a.date.cmp(&b.date));
-    let mut overdue: Vec<ItemLink> = docs_in(Freshness::Stale).collect();
-    overdue.sort_by(|a, b| a.date.cmp(&b.date));
-    let mut stale: Vec<ItemLink> = evs_in(Freshness::Stale).collect();
-    stale.sort_by(|a, b| a.date.cmp(&b.date));
+    let listed = |items: Vec<(Date, Item)>| {
+        let (first, more) = earliest(items, HOME_LIST);
+        let links = first
+            .into_iter()
+            .map(|(_, i)| item_link(model, i))
+            .collect();
+        (links, more)
+    };
+    let (due_soon, due_soon_more) = listed(
+        docs_in(Freshness::DueSoon)
+            .chain(evs_in(Freshness::DueSoon))
+            .collect(),
+    );
+    let (overdue, overdue_more) = listed(docs_in(Freshness::Stale).collect());
+    let (stale, stale_more) = listed(evs_in(Freshness::Stale).collect());
     // The records serving the most frameworks, then the most controls.
     let most_reused = |&a: &usize, &b: &usize| {
         (served[b].fws.len().cmp(&served[a].fws.len()))
@@ -588,16 +623,19 @@ fn home<'a>(
     let other_frameworks = model.frameworks.len() - in_scope.len();
     let view = Home {
         in_scope,
-        evidence_total: ev_fresh.len(),
-        evidence_fresh: count(&ev_fresh, Freshness::Fresh),
-        evidence_due_soon: count(&ev_fresh, Freshness::DueSoon),
-        evidence_stale: count(&ev_fresh, Freshness::Stale),
-        documents_total: doc_fresh.len(),
-        documents_overdue: count(&doc_fresh, Freshness::Stale),
-        documents_due_soon: count(&doc_fresh, Freshness::DueSoon),
+        evidence_total: ev_due.len(),
+        evidence_fresh: count(&ev_due, Freshness::Fresh),
+        evidence_due_soon: count(&ev_due, Freshness::DueSoon),
+        evidence_stale: count(&ev_due, Freshness::Stale),
+        documents_total: doc_due.len(),
+        documents_overdue: count(&doc_due, Freshness::Stale),
+        documents_due_soon: count(&doc_due, Freshness::DueSoon),
         overdue_reviews: overdue,
+        overdue_more,
         stale_evidence: stale,
+        stale_more,
         due_soon,
+        due_soon_more,
         reused,
         other_frameworks,
         timeline: crate::records_view::timeline(model),
@@ -632,7 +670,7 @@ fn frameworks_index(model: &Model, cov: &Coverage) -> PageSpec {
 
 /// How many partly related items a control page lists: in a large ISMS a popular control is
 /// touched in part by thousands, and only the count of the rest helps a reader.
-const VIA_ITEMS: usize = 25;
+pub const VIA_ITEMS: usize = 25;
 
 /// How many covering items a framework page lists per control: a large ISMS has hundreds for
 /// some controls, and the control's own page lists every one.
@@ -822,22 +860,12 @@ fn control_page(model: &Model, cov: &Coverage, k: ControlKey) -> PageSpec {
         .find(|g| g.id == c.group)
         .map(|g| format!("{} {}", g.id, g.title))
         .unwrap_or_else(|| c.group.clone());
-    let via = |list: &[(Item, ControlKey)]| -> Vec<Via> {
-        let mut grouped: Vec<(Item, Vec<ControlKey>)> = Vec::new();
-        for &(i, k) in list {
-            match grouped.iter_mut().find(|(g, _)| *g == i) {
-                Some((_, ks)) => ks.push(k),
-                None => grouped.push((i, vec![k])),
-            }
-        }
-        grouped
-            .into_iter()
+    let via = |list: &[(Item, ControlKey)], limit: usize| -> Vec<Via> {
+        crate::coverage::by_item(list)
+            .take(limit)
             .map(|(i, ks)| Via {
                 item: item_link(model, i),
-                via: ks
-                    .into_iter()
-                    .map(|k| control_link(model, cov, k))
-                    .collect(),
+                via: ks.map(|k| control_link(model, cov, k)).collect(),
             })
             .collect()
     };
@@ -860,18 +888,11 @@ fn control_page(model: &Model, cov: &Coverage, k: ControlKey) -> PageSpec {
         }),
         parent,
         direct: cc.direct.iter().map(|&i| item_link(model, i)).collect(),
-        inherited: via(&cc.inherited),
-        partial: {
-            let mut p = via(&cc.partial);
-            p.truncate(VIA_ITEMS);
-            p
-        },
-        more_partial: {
-            let mut items: Vec<Item> = cc.partial.iter().map(|(i, _)| *i).collect();
-            items.sort();
-            items.dedup();
-            items.len().saturating_sub(VIA_ITEMS)
-        },
+        inherited: via(&cc.inherited, usize::MAX),
+        partial: via(&cc.partial, VIA_ITEMS),
+        more_partial: crate::coverage::by_item(&cc.partial)
+            .count()
+            .saturating_sub(VIA_ITEMS),
         related,
         fresh_evidence: cc.fresh_evidence,
         any_evidence: cc.any_evidence,
@@ -1548,5 +1569,32 @@ mod tests {
         assert_eq!(humanise("internal_audit-2026"), "Internal audit 2026");
         assert_eq!(humanise("élan"), "Élan");
         assert_eq!(humanise(""), "");
+    }
+
+    #[test]
+    fn earliest_keeps_the_first_by_date_and_counts_the_rest() {
+        let d = |s: &str| Date::parse(s).unwrap();
+        let items = vec![
+            (d("2026-03-01"), Item::Evidence(0)),
+            (d("2025-01-01"), Item::Evidence(1)),
+            (d("2026-03-01"), Item::Document(4)),
+            (d("2027-01-01"), Item::Document(0)),
+            (d("2025-06-01"), Item::Evidence(2)),
+        ];
+        let (first, more) = earliest(items.clone(), 3);
+        assert_eq!(more, 2);
+        assert_eq!(
+            first,
+            vec![
+                (d("2025-01-01"), Item::Evidence(1)),
+                (d("2025-06-01"), Item::Evidence(2)),
+                // Same date: the document first.
+                (d("2026-03-01"), Item::Document(4)),
+            ]
+        );
+        let (all, more) = earliest(items.clone(), 10);
+        assert_eq!((all.len(), more), (5, 0));
+        assert_eq!(all[4], (d("2027-01-01"), Item::Document(0)));
+        assert_eq!(earliest(items, 0), (Vec::new(), 5));
     }
 }
