@@ -65,3 +65,50 @@ fn portal_pages_run_their_script_from_disk_under_the_csp() {
         );
     }
 }
+
+/// The home page links to "all expired records" as `evidence/index.html?fresh=stale`: opened
+/// from disk, the query presets the filter, so only those rows are shown. The same for the
+/// documents index.
+#[test]
+fn a_query_presets_the_list_filters_from_disk() {
+    let out = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_crosswalk"))
+        .args(["build", "--today", "2026-11-23", "--quiet", "--root"])
+        .arg(env!("CARGO_MANIFEST_DIR"))
+        .arg("--output")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for (page, row_start) in [
+        ("evidence/index.html", "<tr data-frameworks="),
+        ("documents/index.html", "<tr data-fresh="),
+    ] {
+        let html = std::fs::read_to_string(out.path().join(page)).unwrap();
+        let total = html.matches(row_start).count();
+        let stale = html.matches("data-fresh=\"stale\"").count();
+        assert!(
+            stale > 0 && stale < total,
+            "{page}: {stale} of {total} rows stale"
+        );
+
+        let file = Path::new(out.path()).join(page);
+        let unfiltered = chromium_dom(&format!("file://{}", file.display()));
+        assert!(
+            !unfiltered.contains("hidden=\"\""),
+            "{page} hides rows unasked"
+        );
+        let dom = chromium_dom(&format!("file://{}?fresh=stale", file.display()));
+        let rows: Vec<&str> = dom.split("<tr ").skip(1).collect();
+        let shown: Vec<&&str> = rows
+            .iter()
+            .filter(|r| r.contains("data-fresh=") && !r.contains("hidden"))
+            .collect();
+        assert_eq!(shown.len(), stale, "{page}: rows shown with ?fresh=stale");
+        assert!(shown.iter().all(|r| r.contains("data-fresh=\"stale\"")));
+        assert!(
+            dom.contains(&format!("showing {stale} of {total}")),
+            "{page}: no count of the rows shown"
+        );
+    }
+}

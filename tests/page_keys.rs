@@ -301,3 +301,77 @@ fn rebuilds_that_skip_pages_by_key_match_clean_builds_after_every_kind_of_edit()
         "no rebuild skipped a page by its key: the keys are never trusted"
     );
 }
+
+/// The number of pages a `--timings` build viewed (`views: N of M`).
+fn views(log: &str) -> usize {
+    log.lines()
+        .find(|l| l.contains("views:"))
+        .and_then(|l| l.split_whitespace().find_map(|w| w.parse().ok()))
+        .unwrap_or_else(|| panic!("no views line in:\n{log}"))
+}
+
+/// A control's page lists its first 25 partly related items and counts the rest, so a title
+/// edit to a record past them cannot change the pages of the controls that record only partly
+/// relates to. Their keys covered every partly related item, and at 30,000 records an evidence
+/// save viewed two dozen such pages for nothing.
+#[test]
+fn a_record_past_the_listed_partial_items_does_not_view_those_control_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("site");
+    let out = dir.path().join("out");
+    write_file(
+        &root,
+        "crosswalk.yaml",
+        "title: Keys\nframeworks: [iso27001, soc2, hipaa]\ndefault_profile: internal\n",
+    );
+    fs::create_dir_all(root.join(".crosswalk-cache")).unwrap();
+    // 30 records naming iso27001:A.5.18, which intersects soc2:CC6.2, CC6.3, hipaa:164.308(a)(3)
+    // and more: every one of them partly relates to those controls.
+    let records = |first: &str, last: &str| -> String {
+        (1..=30)
+            .map(|i| {
+                let title = match i {
+                    1 => first.to_string(),
+                    30 => last.to_string(),
+                    _ => format!("Review {i}"),
+                };
+                format!(
+                    "- id: EV-{i:02}\n  title: {title}\n  owner: CISO\n  collected: 2026-10-01\n  valid_for: 12 months\n  classification: internal\n  controls: [iso27001:A.5.18]\n  url: https://example.com/{i}\n"
+                )
+            })
+            .collect()
+    };
+    write_file(
+        &root,
+        "content/evidence/reviews.yaml",
+        &records("First", "Last"),
+    );
+    build_into(&root, &out, &[]);
+
+    write_file(
+        &root,
+        "content/evidence/reviews.yaml",
+        &records("First", "Last again"),
+    );
+    let tail = views(&build_into(&root, &out, &["--timings"]));
+    assert_same_as_clean(&root, &out, dir.path(), "last record's title");
+    let cc62 = fs::read_to_string(out.join("controls/soc2/CC6.2.html")).unwrap();
+    assert!(cc62.contains(">First</a>") && !cc62.contains("Last again"));
+
+    write_file(
+        &root,
+        "content/evidence/reviews.yaml",
+        &records("First again", "Last again"),
+    );
+    let head = views(&build_into(&root, &out, &["--timings"]));
+    assert_same_as_clean(&root, &out, dir.path(), "first record's title");
+    let cc62 = fs::read_to_string(out.join("controls/soc2/CC6.2.html")).unwrap();
+    assert!(cc62.contains(">First again</a>"));
+
+    // The first record is listed on every partly related control's page (and their frameworks'
+    // pages count them); the last is on none of them.
+    assert!(
+        head >= tail + 10,
+        "editing the 30th record viewed {tail} pages, the 1st {head}"
+    );
+}
