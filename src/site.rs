@@ -700,8 +700,10 @@ impl Site {
                             model.config.html,
                         )
                     });
-                    let (bytes, span) = renderer.render(p, body.as_deref())?;
-                    writer.put(&p.path, &bytes)?;
+                    let span = renderer.render(p, body.as_deref(), |bytes, span| {
+                        writer.put(&p.path, bytes)?;
+                        Ok(span)
+                    })?;
                     Ok((p.path.clone(), input, span.and_then(doc_stamp), key))
                 })
                 .collect::<Result<_, Diagnostic>>()
