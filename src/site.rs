@@ -732,8 +732,9 @@ impl Site {
         let also: Vec<String> = model
             .evidence
             .iter()
-            .filter_map(|e| e.artifact.as_ref().map(|a| a.rel.clone()))
-            .filter(|r| !r.starts_with("content/"))
+            .filter_map(|e| e.artifact.as_ref())
+            .filter(|a| !a.rel.starts_with("content/"))
+            .map(|a| a.rel.clone())
             .collect();
         let page_count = plan.len();
         drop(plan);
