@@ -512,13 +512,10 @@ impl<'a> Renderer<'a> {
         }
         let mark = placeholder();
         self.render_with(p, Some(mark), out)?;
-        let found: Vec<usize> = out
-            .windows(mark.len())
-            .enumerate()
-            .filter(|(_, w)| *w == mark.as_bytes())
-            .map(|(i, _)| i)
-            .take(2)
-            .collect();
+        // Tera writes UTF-8; anything else just means no place is recorded.
+        let found: Vec<usize> = std::str::from_utf8(out)
+            .map(|html| html.match_indices(mark).map(|(i, _)| i).take(2).collect())
+            .unwrap_or_default();
         match found[..] {
             [start] => {
                 out.splice(start..start + mark.len(), body.bytes());
