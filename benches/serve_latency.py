@@ -352,28 +352,26 @@ class EventStream:
 # ---- the policy and its edits -------------------------------------------------------------------
 
 
-def pick_policy(site, explicit):
+def pick_file(site, explicit, folder, pattern, what, option):
+    """`explicit` (relative to the site), or the middle file of content/<folder>/<pattern>, as
+    benches/run.sh picks its policy."""
     if explicit:
         path = explicit if os.path.isabs(explicit) else os.path.join(site, explicit)
         if not os.path.isfile(path):
-            raise Failure(f"no such policy: {path}")
+            raise Failure(f"no such {what}: {path}")
         return path
-    files = sorted(glob.glob(os.path.join(site, "content", "policies", "*.md")))
+    files = sorted(glob.glob(os.path.join(site, "content", folder, pattern)))
     if not files:
-        raise Failure(f"no policies in {os.path.join(site, 'content', 'policies')} (use --policy)")
-    return files[(len(files) + 1) // 2 - 1]  # the middle one, as benches/run.sh picks
+        raise Failure(f"no {what} in {os.path.join(site, 'content', folder)} (use {option})")
+    return files[(len(files) + 1) // 2 - 1]
+
+
+def pick_policy(site, explicit):
+    return pick_file(site, explicit, "policies", "*.md", "policy", "--policy")
 
 
 def pick_evidence(site, explicit):
-    if explicit:
-        path = explicit if os.path.isabs(explicit) else os.path.join(site, explicit)
-        if not os.path.isfile(path):
-            raise Failure(f"no such evidence file: {path}")
-        return path
-    files = sorted(glob.glob(os.path.join(site, "content", "evidence", "*.yaml")))
-    if not files:
-        raise Failure(f"no evidence files in {os.path.join(site, 'content', 'evidence')} (use --evidence)")
-    return files[(len(files) + 1) // 2 - 1]
+    return pick_file(site, explicit, "evidence", "*.yaml", "evidence file", "--evidence")
 
 
 def evidence_page_url(port, path):

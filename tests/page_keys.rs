@@ -152,8 +152,9 @@ fn write_site(root: &Path, docs: &[Doc], files: &[(String, Vec<Record>)]) {
     }
 }
 
-#[test]
-fn rebuilds_that_skip_pages_by_key_match_clean_builds_after_every_kind_of_edit() {
+/// A temporary folder holding a site (`site/`, with a cache folder, so builds keep page keys)
+/// and its output (`out/`).
+fn keys_site() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("site");
     let out = dir.path().join("out");
@@ -163,6 +164,12 @@ fn rebuilds_that_skip_pages_by_key_match_clean_builds_after_every_kind_of_edit()
         "title: Keys\nframeworks: [iso27001, soc2, hipaa]\ndefault_profile: internal\n",
     );
     fs::create_dir_all(root.join(".crosswalk-cache")).unwrap();
+    (dir, root, out)
+}
+
+#[test]
+fn rebuilds_that_skip_pages_by_key_match_clean_builds_after_every_kind_of_edit() {
+    let (dir, root, out) = keys_site();
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut serial = 0;
     let mut new_doc = |rng: &mut Rng| {
@@ -316,15 +323,7 @@ fn views(log: &str) -> usize {
 /// save viewed two dozen such pages for nothing.
 #[test]
 fn a_record_past_the_listed_partial_items_does_not_view_those_control_pages() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("site");
-    let out = dir.path().join("out");
-    write_file(
-        &root,
-        "crosswalk.yaml",
-        "title: Keys\nframeworks: [iso27001, soc2, hipaa]\ndefault_profile: internal\n",
-    );
-    fs::create_dir_all(root.join(".crosswalk-cache")).unwrap();
+    let (dir, root, out) = keys_site();
     // 30 records naming iso27001:A.5.18, which intersects soc2:CC6.2, CC6.3, hipaa:164.308(a)(3)
     // and more: every one of them partly relates to those controls.
     let records = |first: &str, last: &str| -> String {
