@@ -62,6 +62,11 @@ pub struct Config {
     /// How a reader asks for what this build does not show (e.g. the SOC 2 report under NDA).
     #[serde(default)]
     pub request_access: Option<String>,
+    /// Rows per page of the evidence library (default 500; 0: one page however long). A longer
+    /// library is split into `evidence/index.html`, `evidence/page-2.html`, ...; its filters
+    /// and sorting still work across every record.
+    #[serde(default = "default_evidence_page_size")]
+    pub evidence_page_size: usize,
     /// The file's text, kept to position diagnostics about its values.
     #[serde(skip)]
     pub source: String,
@@ -185,6 +190,10 @@ fn default_profile() -> String {
     "internal".into()
 }
 
+fn default_evidence_page_size() -> usize {
+    500
+}
+
 fn default_theme() -> String {
     "default".to_string()
 }
@@ -209,6 +218,7 @@ impl Config {
             audits: Vec::new(),
             certifications: Vec::new(),
             request_access: None,
+            evidence_page_size: default_evidence_page_size(),
             source: String::new(),
         }
     }

@@ -321,8 +321,19 @@ impl<'a> Keys<'a> {
                 }
                 h.finish()
             }
-            // Every record's row (and from them the audit and seal counts).
-            Planned::EvidenceIndex => hash_of(("evidence", &self.row)),
+            // The library's summary (counts over every record), where the page sits among the
+            // others, and the rows of its own records.
+            Planned::EvidenceIndex(n) => hash_of((
+                "evidence",
+                n,
+                plan.library_pages(),
+                plan.library_summary_hash(),
+                &self.row[plan.library_range(*n)],
+            )),
+            // The rows of the page's records.
+            Planned::EvidenceRows(n) => {
+                hash_of(("evidence rows", n, &self.row[plan.library_range(*n)]))
+            }
             // Pairs are part of `globals`.
             Planned::OverlapIndex => hash_of("overlap"),
             // Each control's link, first covering items and counts; the framework's bar.

@@ -502,6 +502,10 @@ impl<'a> Renderer<'a> {
         body: Option<&str>,
         out: &mut Vec<u8>,
     ) -> Result<Option<BodySpan>, Diagnostic> {
+        if p.template == crate::view::ROWS_SCRIPT {
+            rows_script(p, out);
+            return Ok(None);
+        }
         let Some(body) = body else {
             self.render_with(p, None, out)?;
             return Ok(None);
@@ -531,6 +535,28 @@ impl<'a> Renderer<'a> {
             }
         }
     }
+}
+
+/// A library page's rows script (`view::ROWS_SCRIPT`): data, not presentation, so written here
+/// rather than by a theme's template. Each row is a JSON string; the script is a separate file,
+/// so nothing in a row can end it early.
+fn rows_script(p: &PageSpec, out: &mut Vec<u8>) {
+    let number = p
+        .view
+        .get_from_path("number")
+        .and_then(|n| n.as_u64())
+        .unwrap_or(0);
+    out.extend_from_slice(format!("crosswalkRows({number}, [\n").as_bytes());
+    if let Some(rows) = p.view.get_from_path("rows").and_then(|r| r.as_array()) {
+        for row in rows {
+            if let Some(html) = row.as_str() {
+                // Writing JSON into a Vec cannot fail.
+                let _ = serde_json::to_writer(&mut *out, html);
+                out.extend_from_slice(b",\n");
+            }
+        }
+    }
+    out.extend_from_slice(b"]);\n");
 }
 
 /// Replaces the body at `span` in a page rendered earlier.

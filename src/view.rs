@@ -115,6 +115,24 @@ const HOME_PATH: &str = "index.html";
 const FRAMEWORKS_PATH: &str = "frameworks/index.html";
 const DOCUMENTS_PATH: &str = "documents/index.html";
 const EVIDENCE_PATH: &str = "evidence/index.html";
+
+/// Where page `n` (from 0) of the evidence library goes: its first page is the library's index,
+/// the rest sit beside it, so every page (and every row) has the same root.
+fn library_page_path(n: usize) -> String {
+    match n {
+        0 => EVIDENCE_PATH.into(),
+        n => format!("evidence/page-{}.html", n + 1),
+    }
+}
+
+/// The script that hands the rows of library page `n` (from 0) to the library's filters.
+fn library_rows_path(n: usize) -> String {
+    format!("evidence/rows-{}.js", n + 1)
+}
+
+/// The pseudo-template of a library page's rows script (`render.rs` writes it, not a theme):
+/// `crosswalkRows(<page from 1>, ["<tr ...>", ...]);`, the rows as JSON strings.
+pub const ROWS_SCRIPT: &str = "(library rows script)";
 const OVERLAP_PATH: &str = "overlap/index.html";
 
 /// Where the portal publishes the evidence ledger's public key.
@@ -328,6 +346,13 @@ pub struct Plan<'a> {
     served: Vec<std::sync::OnceLock<Served>>,
     /// Each evidence file's records, in file order.
     pub(crate) evidence_files: Vec<Vec<usize>>,
+    /// The evidence library's rows per page (every record when it has one page) and its pages.
+    library_per_page: usize,
+    library_pages: usize,
+    /// The rows of each library page, rendered once for the page and its rows script.
+    library_rows: Vec<std::sync::OnceLock<Result<Vec<Row>, crate::diagnostic::Diagnostic>>>,
+    /// The library's summary, shown above every page of it.
+    library_summary: std::sync::OnceLock<(LibrarySummary, u64)>,
     pub(crate) pages: Vec<Planned>,
 }
 
@@ -338,7 +363,10 @@ pub(crate) enum Planned {
     Home,
     FrameworksIndex,
     DocumentsIndex,
-    EvidenceIndex,
+    /// Page `n` (from 0) of the evidence library.
+    EvidenceIndex(usize),
+    /// The rows script of library page `n`, when the library has more than one page.
+    EvidenceRows(usize),
     OverlapIndex,
     Framework(usize),
     Control(ControlKey),
@@ -369,15 +397,25 @@ impl<'a> Plan<'a> {
             }
             last = Some(path);
         }
+        // A long library is split into pages of `evidence_page_size` rows.
+        let records = model.evidence.len();
+        let per_page = match model.config.evidence_page_size {
+            0 => records.max(1),
+            n => n,
+        };
+        let library_pages = records.div_ceil(per_page).max(1);
         // The indexes grow with the whole site (the evidence library lists every record): they
         // come first, so the slowest pages start at once and the rest spread around them.
-        let mut pages = vec![
-            Planned::EvidenceIndex,
+        let mut pages: Vec<Planned> = (0..library_pages).map(Planned::EvidenceIndex).collect();
+        if library_pages > 1 {
+            pages.extend((0..library_pages).map(Planned::EvidenceRows));
+        }
+        pages.extend([
             Planned::Home,
             Planned::DocumentsIndex,
             Planned::OverlapIndex,
             Planned::FrameworksIndex,
-        ];
+        ]);
         pages.extend(
             crate::records_view::pages(model, cov)
                 .into_iter()
@@ -400,8 +438,52 @@ impl<'a> Plan<'a> {
             rows,
             served,
             evidence_files,
+            library_per_page: per_page,
+            library_pages,
+            library_rows: (0..library_pages)
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
+            library_summary: std::sync::OnceLock::new(),
             pages,
         }
+    }
+
+    /// The records (indexes into the model's evidence) on library page `n`.
+    pub(crate) fn library_range(&self, n: usize) -> std::ops::Range<usize> {
+        let len = self.model.evidence.len();
+        (n * self.library_per_page).min(len)..((n + 1) * self.library_per_page).min(len)
+    }
+
+    pub(crate) fn library_pages(&self) -> usize {
+        self.library_pages
+    }
+
+    /// The library's summary and a hash of it.
+    fn library_summary(&self) -> &(LibrarySummary, u64) {
+        self.library_summary.get_or_init(|| {
+            let s = library_summary(self.model, &self.all_served());
+            let h = serialised_hash(&s);
+            (s, h)
+        })
+    }
+
+    /// A hash of what every page of the library shows above its rows.
+    pub(crate) fn library_summary_hash(&self) -> u64 {
+        self.library_summary().1
+    }
+
+    /// The rendered rows of library page `n`, made once.
+    fn library_rows(
+        &self,
+        n: usize,
+        render: &RowRenderer,
+    ) -> Result<&[Row], crate::diagnostic::Diagnostic> {
+        self.library_rows[n]
+            .get_or_init(|| {
+                library_rows(self.model, self.library_range(n), &|i| self.row(i), render)
+            })
+            .as_deref()
+            .map_err(Clone::clone)
     }
 
     pub fn len(&self) -> usize {
@@ -420,7 +502,8 @@ impl<'a> Plan<'a> {
             Planned::Home => HOME_PATH.into(),
             Planned::FrameworksIndex => FRAMEWORKS_PATH.into(),
             Planned::DocumentsIndex => DOCUMENTS_PATH.into(),
-            Planned::EvidenceIndex => EVIDENCE_PATH.into(),
+            Planned::EvidenceIndex(n) => library_page_path(*n),
+            Planned::EvidenceRows(n) => library_rows_path(*n),
             Planned::OverlapIndex => OVERLAP_PATH.into(),
             Planned::Framework(fi) => fw_url(model.frameworks[*fi].slug()),
             Planned::Control(k) => control_url(model, *k),
@@ -474,9 +557,13 @@ impl<'a> Plan<'a> {
             Planned::Home => home(model, cov, &self.all_served(), &|i| self.row(i)),
             Planned::FrameworksIndex => frameworks_index(model, cov),
             Planned::DocumentsIndex => documents_index(model, rows)?,
-            Planned::EvidenceIndex => {
-                evidence_index(model, &self.all_served(), &|i| self.row(i), rows)?
-            }
+            Planned::EvidenceIndex(n) => evidence_index(
+                &self.library_summary().0,
+                self.library_summary_hash(),
+                self.library_rows(*n, rows)?,
+                self.pager(*n),
+            ),
+            Planned::EvidenceRows(n) => rows_script(*n, self.library_rows(*n, rows)?),
             Planned::OverlapIndex => overlap_index(model, self.pairs),
             Planned::Framework(fi) => framework_page(model, cov, self.pairs, *fi),
             Planned::Control(k) => control_page(model, cov, *k),
@@ -1182,35 +1269,32 @@ fn evidence_row(model: &Model, e: &ResolvedEvidence, s: &Served) -> EvidenceRow 
     }
 }
 
-/// The evidence library: every record, a row each, rendered on their own
-/// (`EVIDENCE_ROW_TEMPLATE`) and in parallel.
-fn evidence_index<'a>(
-    model: &Model,
-    served: &[&Served],
-    row: &(dyn Fn(usize) -> &'a EvidenceRow + Sync),
-    render_rows: &RowRenderer,
-) -> Result<PageSpec, crate::diagnostic::Diagnostic> {
-    use rayon::prelude::*;
-    #[derive(Serialize)]
-    struct AuditCard {
-        id: String,
-        title: String,
-        framework: String,
-        start: String,
-        end: String,
-        evidence: usize,
-    }
-    #[derive(Serialize)]
-    struct V {
-        frameworks: Vec<String>,
-        multi_framework: usize,
-        three_plus: usize,
-        audits: Vec<AuditCard>,
-        ledger: bool,
-        sealed: usize,
-        public_key_url: Option<&'static str>,
-        public_key_fingerprint: Option<String>,
-    }
+/// What every page of the evidence library shows above its rows: the audits, counts over all
+/// records, the ledger's standing.
+#[derive(Serialize)]
+struct LibrarySummary {
+    frameworks: Vec<String>,
+    total: usize,
+    multi_framework: usize,
+    three_plus: usize,
+    audits: Vec<AuditCard>,
+    ledger: bool,
+    sealed: usize,
+    public_key_url: Option<&'static str>,
+    public_key_fingerprint: Option<String>,
+}
+
+#[derive(Serialize)]
+struct AuditCard {
+    id: String,
+    title: String,
+    framework: String,
+    start: String,
+    end: String,
+    evidence: usize,
+}
+
+fn library_summary(model: &Model, served: &[&Served]) -> LibrarySummary {
     let audits = model
         .config
         .audits
@@ -1225,7 +1309,8 @@ fn evidence_index<'a>(
             evidence: served.iter().filter(|s| s.audits.contains(&ai)).count(),
         })
         .collect();
-    let view = V {
+    LibrarySummary {
+        total: model.evidence.len(),
         multi_framework: served.iter().filter(|s| s.fws.len() >= 2).count(),
         three_plus: served.iter().filter(|s| s.fws.len() >= 3).count(),
         frameworks: model
@@ -1242,8 +1327,19 @@ fn evidence_index<'a>(
             .count(),
         public_key_url: model.public_key.as_ref().map(|_| PUBLIC_KEY_URL),
         public_key_fingerprint: model.public_key.as_ref().map(|k| k.fingerprint.clone()),
-    };
-    let rendered = (0..model.evidence.len())
+    }
+}
+
+/// The rows of `records`, each rendered on its own (`EVIDENCE_ROW_TEMPLATE`, for the library's
+/// folder) and in parallel.
+fn library_rows<'a>(
+    model: &Model,
+    records: std::ops::Range<usize>,
+    row: &(dyn Fn(usize) -> &'a EvidenceRow + Sync),
+    render_rows: &RowRenderer,
+) -> Result<Vec<Row>, crate::diagnostic::Diagnostic> {
+    use rayon::prelude::*;
+    records
         .into_par_iter()
         .with_min_len(64)
         .map(|i| {
@@ -1257,27 +1353,143 @@ fn evidence_index<'a>(
                 view: &view,
             })
         })
-        .collect::<Result<Vec<Row>, _>>()?;
-    let (html, rows_hash) = rows_value(&rendered);
-    let mut map = tera::Value::try_from_serializable(&view)
+        .collect()
+}
+
+/// Where a library page sits among the others, for its links to them.
+#[derive(Serialize)]
+pub(crate) struct Pager {
+    /// This page and the number of pages, from 1.
+    number: usize,
+    pages: usize,
+    /// The records shown, from 1, and all of them; records per page.
+    first: usize,
+    per_page: usize,
+    last: usize,
+    total: usize,
+    /// Where each page goes; the scripts of every page's rows.
+    prev: Option<String>,
+    next: Option<String>,
+    links: Vec<PagerLink>,
+    scripts: String,
+}
+
+/// A link to a page (`url` empty: a gap in the list).
+#[derive(Serialize)]
+struct PagerLink {
+    number: usize,
+    url: String,
+    current: bool,
+}
+
+/// A page's address relative to the library's folder.
+fn library_href(n: usize) -> String {
+    library_page_path(n)
+        .trim_start_matches("evidence/")
+        .to_string()
+}
+
+impl Plan<'_> {
+    /// The pager of library page `n`, when the library has more than one page: links to the
+    /// first and last pages and to the two either side of this one.
+    fn pager(&self, n: usize) -> Option<Pager> {
+        let pages = self.library_pages;
+        if pages < 2 {
+            return None;
+        }
+        let range = self.library_range(n);
+        let mut links = Vec::new();
+        let mut last_shown = None;
+        for p in 0..pages {
+            if p == 0 || p + 1 == pages || p.abs_diff(n) <= 2 {
+                if last_shown.is_some_and(|l: usize| l + 1 < p) {
+                    links.push(PagerLink {
+                        number: 0,
+                        url: String::new(),
+                        current: false,
+                    });
+                }
+                links.push(PagerLink {
+                    number: p + 1,
+                    url: library_href(p),
+                    current: p == n,
+                });
+                last_shown = Some(p);
+            }
+        }
+        Some(Pager {
+            number: n + 1,
+            pages,
+            first: range.start + 1,
+            per_page: self.library_per_page,
+            last: range.end,
+            total: self.model.evidence.len(),
+            prev: n.checked_sub(1).map(library_href),
+            next: (n + 1 < pages).then(|| library_href(n + 1)),
+            links,
+            scripts: "rows-{n}.js".into(),
+        })
+    }
+}
+
+/// Page `pager.number` of the evidence library (or all of it): the summary, the filters, its rows.
+fn evidence_index(
+    summary: &LibrarySummary,
+    summary_hash: u64,
+    rows: &[Row],
+    pager: Option<Pager>,
+) -> PageSpec {
+    let (html, rows_hash) = rows_value(rows);
+    let mut map = tera::Value::try_from_serializable(summary)
         .ok()
         .and_then(tera::Value::into_map)
         .unwrap_or_default();
+    let pager_value =
+        tera::Value::try_from_serializable(&pager).unwrap_or_else(|_| tera::Value::none());
     map.insert("rows".into(), html);
-    Ok(PageSpec {
-        path: EVIDENCE_PATH.into(),
+    map.insert("pager".into(), pager_value);
+    let number = pager.as_ref().map_or(1, |p| p.number);
+    PageSpec {
+        path: library_page_path(number - 1),
         template: "evidence_list.html",
-        title: "Evidence library".into(),
+        title: match &pager {
+            Some(p) => format!("Evidence library, page {} of {}", p.number, p.pages),
+            None => "Evidence library".into(),
+        },
         section: "evidence",
         view: tera::Value::from(map),
         view_hash: {
             use std::hash::Hasher;
             let mut h = std::hash::DefaultHasher::new();
-            h.write_u64(serialised_hash(&view));
+            h.write_u64(summary_hash);
+            h.write_u64(serialised_hash(&pager));
             h.write_u64(rows_hash);
             h.finish()
         },
-    })
+    }
+}
+
+/// The rows script of library page `n` (`ROWS_SCRIPT`): the page's rows for the filters of any
+/// page of the library, which load every page's script to search them all.
+fn rows_script(n: usize, rows: &[Row]) -> PageSpec {
+    let (html, rows_hash) = rows_value(rows);
+    let mut map = tera::Map::new();
+    map.insert("number".into(), tera::Value::from(n + 1));
+    map.insert("rows".into(), html);
+    PageSpec {
+        path: library_rows_path(n),
+        template: ROWS_SCRIPT,
+        title: String::new(),
+        section: "evidence",
+        view: tera::Value::from(map),
+        view_hash: {
+            use std::hash::Hasher;
+            let mut h = std::hash::DefaultHasher::new();
+            h.write_usize(n);
+            h.write_u64(rows_hash);
+            h.finish()
+        },
+    }
 }
 
 /// One page per evidence file: every record of it the build shows, in the order the file gives

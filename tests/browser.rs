@@ -2,6 +2,8 @@
 //! from disk load their stylesheet and script under the Content-Security-Policy, and the script
 //! runs. Screenshots for people live in docs/screenshots/.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -111,4 +113,63 @@ fn a_query_presets_the_list_filters_from_disk() {
             "{page}: no count of the rows shown"
         );
     }
+}
+
+/// The rows a dumped DOM shows in its table body (not hidden), as record ids.
+fn shown_ids(dom: &str) -> Vec<String> {
+    dom.split("<tr ")
+        .skip(1)
+        .map(|r| r.split("</tr>").next().unwrap_or(r))
+        .filter(|r| r.contains("data-fresh=") && !r.contains("hidden"))
+        .filter_map(|r| r.split("<span class=\"muted\">").nth(1))
+        .map(|s| s[..5].to_string())
+        .collect()
+}
+
+/// A long library in pages: opened from disk, its filters load every page's rows script and
+/// search all records, from any page; a long result comes a page at a time.
+#[test]
+fn the_filters_of_a_paged_library_search_every_page_from_disk() {
+    let site = common::Site::bare();
+    let config = std::fs::read_to_string(site.path("crosswalk.yaml")).unwrap();
+    site.write("crosswalk.yaml", format!("{config}evidence_page_size: 3\n"));
+    // EV-02, EV-05 and EV-08 expired (collected 2025); the rest are fresh.
+    for i in 1..=8 {
+        let collected = if i % 3 == 2 {
+            "2025-06-01"
+        } else {
+            "2026-10-01"
+        };
+        site.write(
+            &format!("content/evidence/ev-{i:02}.yaml"),
+            format!(
+                "id: EV-{i:02}\ntitle: Record number {i:02}\nowner: CISO\ncollected: {collected}\nvalid_for: 3 months\nclassification: internal\ncontrols: [iso27001:A.5.18]\nurl: https://example.com/{i}\n"
+            ),
+        );
+    }
+    site.build(&["--quiet"]).assert_ok();
+    let url = |page: &str| format!("file://{}/evidence/{page}", site.out().display());
+
+    let plain = chromium_dom(&url("page-2.html"));
+    assert_eq!(shown_ids(&plain), ["EV-04", "EV-05", "EV-06"]);
+    assert!(plain.contains("<nav class=\"pager\" aria-label=\"Library pages\">"));
+
+    let stale = chromium_dom(&url("page-2.html?fresh=stale"));
+    assert_eq!(shown_ids(&stale), ["EV-02", "EV-05", "EV-08"]);
+    assert!(stale.contains("showing 3 of 8"), "no count of the matches");
+    assert!(
+        stale.contains("aria-label=\"Library pages\" hidden"),
+        "the pager shows"
+    );
+
+    let found = chromium_dom(&url("index.html?q=record%20number%2008"));
+    assert_eq!(shown_ids(&found), ["EV-08"]);
+
+    let fresh = chromium_dom(&url("index.html?fresh=fresh"));
+    assert_eq!(shown_ids(&fresh), ["EV-01", "EV-03", "EV-04"]);
+    assert!(
+        fresh.contains("5 of 8 match: showing 1-3"),
+        "no count of a long result"
+    );
+    assert!(fresh.contains("<p class=\"pager-results\" data-result-pager=\"\">"));
 }

@@ -154,14 +154,17 @@ fn write_site(root: &Path, docs: &[Doc], files: &[(String, Vec<Record>)]) {
 
 /// A temporary folder holding a site (`site/`, with a cache folder, so builds keep page keys)
 /// and its output (`out/`).
-fn keys_site() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+/// A site with `extra` lines in its crosswalk.yaml.
+fn keys_site(extra: &str) -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("site");
     let out = dir.path().join("out");
     write_file(
         &root,
         "crosswalk.yaml",
-        "title: Keys\nframeworks: [iso27001, soc2, hipaa]\ndefault_profile: internal\n",
+        &format!(
+            "title: Keys\nframeworks: [iso27001, soc2, hipaa]\ndefault_profile: internal\n{extra}"
+        ),
     );
     fs::create_dir_all(root.join(".crosswalk-cache")).unwrap();
     (dir, root, out)
@@ -169,7 +172,8 @@ fn keys_site() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
 
 #[test]
 fn rebuilds_that_skip_pages_by_key_match_clean_builds_after_every_kind_of_edit() {
-    let (dir, root, out) = keys_site();
+    // Two records a library page: records added and removed move others across pages.
+    let (dir, root, out) = keys_site("evidence_page_size: 2\n");
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut serial = 0;
     let mut new_doc = |rng: &mut Rng| {
@@ -323,7 +327,7 @@ fn views(log: &str) -> usize {
 /// save viewed two dozen such pages for nothing.
 #[test]
 fn a_record_past_the_listed_partial_items_does_not_view_those_control_pages() {
-    let (dir, root, out) = keys_site();
+    let (dir, root, out) = keys_site("");
     // 30 records naming iso27001:A.5.18, which intersects soc2:CC6.2, CC6.3, hipaa:164.308(a)(3)
     // and more: every one of them partly relates to those controls.
     let records = |first: &str, last: &str| -> String {
@@ -372,5 +376,45 @@ fn a_record_past_the_listed_partial_items_does_not_view_those_control_pages() {
     assert!(
         head >= tail + 10,
         "editing the 30th record viewed {tail} pages, the 1st {head}"
+    );
+}
+
+/// A long library comes in pages, each with its rows script: a record's title edit views its
+/// own library page and script, not the other pages. Against the same site on one library
+/// page, the edit views exactly one page more (the script). (A record's key covers its file's
+/// text, so each record has a file of its own here.)
+#[test]
+fn a_record_edit_views_only_its_own_library_page_and_script() {
+    let record = |i: usize, title: &str| -> String {
+        format!(
+            "id: EV-{i:02}\ntitle: {title}\nowner: CISO\ncollected: 2026-10-01\nvalid_for: 12 months\nclassification: internal\ncontrols: [soc2:CC6.1]\nurl: https://example.com/{i}\n"
+        )
+    };
+    let mut viewed = Vec::new();
+    for config in ["evidence_page_size: 3\n", "evidence_page_size: 0\n"] {
+        let (dir, root, out) = keys_site(config);
+        for i in 1..=12 {
+            let file = format!("content/evidence/ev-{i:02}.yaml");
+            write_file(&root, &file, &record(i, &format!("Review {i}")));
+        }
+        build_into(&root, &out, &[]);
+        write_file(&root, "content/evidence/ev-12.yaml", &record(12, "Renamed"));
+        viewed.push(views(&build_into(&root, &out, &["--timings"])));
+        assert_same_as_clean(&root, &out, dir.path(), config.trim());
+        let last = if config.ends_with("3\n") {
+            "evidence/page-4.html"
+        } else {
+            "evidence/index.html"
+        };
+        assert!(
+            fs::read_to_string(out.join(last))
+                .unwrap()
+                .contains(">Renamed</a>")
+        );
+    }
+    assert_eq!(
+        viewed[0],
+        viewed[1] + 1,
+        "pages viewed with four library pages, and with one"
     );
 }
