@@ -488,10 +488,10 @@ fn content_type(ext: &str) -> &'static str {
 /// Every rebuild makes and drops the same large buffers (per-record tables, the plan's rows, the
 /// library's pages). glibc serves allocations above a threshold that starts at 128 KiB with
 /// fresh `mmap`s, returns them on free, and raises the threshold only as it sees them freed, so
-/// the first rebuilds after start-up paid for zeroing tens of megabytes of new pages: at N =
-/// 10,000 an evidence save's first rebuilds took 330-380 ms instead of about 200 ms. Fixing the
-/// thresholds keeps freed memory for the next rebuild (at most 256 MiB kept free; the server
-/// itself peaks near 400 MiB at that size).
+/// rebuilds kept paying for zeroing new pages. Fixing the thresholds keeps freed memory for the
+/// next rebuild (at most 256 MiB kept free): at N = 10,000, 7 evidence saves in one run took a
+/// median of 201 ms against 242 ms without it, for 367 MiB peak against 335 MiB. The first save
+/// after start-up is still the slowest (docs/benchmarks.md).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn keep_freed_memory() {
     use std::ffi::c_int;
