@@ -1,9 +1,12 @@
 //! Stage 3a: which controls are covered, and how. A control is covered directly when a document or
-//! evidence record names it; it inherits coverage when an item names a control it is `equal` to or
-//! a `subset_of` (meeting that control fully meets this one); it is partly covered when the only
-//! link is `intersects` or `superset_of`.
+//! evidence record names it; it inherits coverage when the controls the items name together
+//! wholly meet every one of its requirement elements (a crosswalk row says which elements each
+//! pair meets; a control without elements has one, met when it is `equal` to a named control or a
+//! `subset_of` one); it is partly covered when it is related to a named control but some element
+//! stays unmet. Inheritance never passes through a derived chain or a partly met element.
 
 use crate::freshness::{Freshness, evidence_expiry};
+use crate::model::{ElementMask, all_elements};
 use crate::resolve::{ControlKey, Model};
 use serde::Serialize;
 
@@ -37,10 +40,16 @@ impl Status {
 #[derive(Debug, Clone, Default)]
 pub struct ControlCoverage {
     pub direct: Vec<Item>,
-    /// (item, the control it names that gives this one its coverage). Items are added one after
-    /// another, so an item's entries are adjacent, and items come in model order: see `by_item`.
+    /// (item, the control it names that gives this one its coverage), when every element is met:
+    /// the named controls that meet some element. Each item's entries are adjacent, and items
+    /// come in model order: see `by_item`.
     pub inherited: Vec<(Item, ControlKey)>,
+    /// The same for a control only partly met: every related named control.
     pub partial: Vec<(Item, ControlKey)>,
+    /// This control's elements wholly met by the controls items name (crosswalk rows and sourced
+    /// groups), and how many elements it has (a control without elements has one).
+    pub elements_met: ElementMask,
+    pub elements: u32,
     /// Some evidence behind the direct or inherited coverage is still valid.
     pub fresh_evidence: bool,
     pub any_evidence: bool,
@@ -50,13 +59,25 @@ impl ControlCoverage {
     pub fn status(&self) -> Status {
         if !self.direct.is_empty() {
             Status::Covered
-        } else if !self.inherited.is_empty() {
+        } else if self.fully_met() {
             Status::Inherited
         } else if !self.partial.is_empty() {
             Status::Partial
         } else {
             Status::Gap
         }
+    }
+}
+
+impl ControlCoverage {
+    /// Every element is met by the controls items name.
+    pub fn fully_met(&self) -> bool {
+        self.elements > 0 && self.elements_met == all_elements(self.elements as usize)
+    }
+
+    /// How many elements are met.
+    pub fn met_count(&self) -> u32 {
+        self.elements_met.count_ones()
     }
 }
 
@@ -109,7 +130,16 @@ pub fn compute(model: &Model) -> Coverage {
     let mut per_control: Vec<Vec<ControlCoverage>> = model
         .frameworks
         .iter()
-        .map(|f| vec![ControlCoverage::default(); f.catalog.controls.len()])
+        .map(|f| {
+            f.catalog
+                .controls
+                .iter()
+                .map(|c| ControlCoverage {
+                    elements: c.elements.len().clamp(1, 64) as u32,
+                    ..ControlCoverage::default()
+                })
+                .collect()
+        })
         .collect();
     let items = model
         .documents
@@ -132,17 +162,17 @@ pub fn compute(model: &Model) -> Coverage {
             cov.direct.push(item);
             mark(cov);
             for r in model.relations_of(k) {
-                // r reads `k REL other`; seen from `other` it is the inverse.
-                let from_other = r.rel.inverse();
+                // r reads `k REL other`; `other_met` is what of `other` that `k` wholly meets.
                 let cov = &mut per_control[r.other.fw][r.other.ctl];
-                let full = from_other.is_full();
-                if full {
+                let meets = r.other_met != 0;
+                cov.elements_met |= r.other_met;
+                if meets {
                     mark(cov);
                 }
                 // Two crosswalks may relate the same pair of controls: each (item, via) is kept
                 // once, first come first. Items come one after another, so an item's entries
                 // are the list's last ones.
-                let list = if full {
+                let list = if meets {
                     &mut cov.inherited
                 } else {
                     &mut cov.partial
@@ -157,6 +187,24 @@ pub fn compute(model: &Model) -> Coverage {
                     list.push(entry);
                 }
             }
+        }
+    }
+    // Sourced group rows: every member named by some item meets the group's elements together.
+    for g in &model.element_groups {
+        if g.members
+            .iter()
+            .all(|m| !per_control[m.fw][m.ctl].direct.is_empty())
+        {
+            per_control[g.control.fw][g.control.ctl].elements_met |= g.met;
+        }
+    }
+    // A control not wholly met lists every related item as partial, in model order.
+    for cov in per_control.iter_mut().flatten() {
+        if !cov.inherited.is_empty() && !cov.fully_met() {
+            let mut all = std::mem::take(&mut cov.inherited);
+            all.append(&mut cov.partial);
+            all.sort_by_key(|&(item, _)| item);
+            cov.partial = all;
         }
     }
     let summaries = model

@@ -378,6 +378,82 @@ pub struct Control {
     pub spec_type: Option<SpecType>,
     #[serde(default)]
     pub parent: Option<String>,
+    /// The distinct things an auditor checks for this control (docs/mapping-format.md). A control
+    /// without elements counts as one element.
+    #[serde(default)]
+    pub elements: Vec<Element>,
+}
+
+/// One requirement element of a control: `<framework>:<control>#<id>`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Element {
+    #[serde(deserialize_with = "string_or_number")]
+    pub id: String,
+    /// A short label in our own words.
+    pub label: String,
+    /// What the element rests on: the criterion, a point of focus it requires, a determination
+    /// statement, a paragraph.
+    #[serde(default)]
+    pub rests_on: Option<String>,
+}
+
+/// Most elements one control may have: element sets are bit masks.
+pub const MAX_ELEMENTS: usize = 64;
+
+/// A control's elements met by something, as a bit mask over the control's elements in catalog
+/// order (a control without elements has one, bit 0).
+pub type ElementMask = u64;
+
+/// Every element of a control with `n` elements (0 counts as 1).
+pub fn all_elements(n: usize) -> ElementMask {
+    match n {
+        0 | 1 => 1,
+        n if n >= 64 => u64::MAX,
+        n => (1u64 << n) - 1,
+    }
+}
+
+/// NIST IR 8477's rationale for a relationship.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rationale {
+    Syntactic,
+    Semantic,
+    Functional,
+}
+
+impl Rationale {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rationale::Syntactic => "syntactic",
+            Rationale::Semantic => "semantic",
+            Rationale::Functional => "functional",
+        }
+    }
+}
+
+/// How sure a crosswalk row is. Ordered: `Low < Medium < High`; a row that states none counts
+/// as `Unstated`, below all three.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    #[serde(skip)]
+    Unstated,
+    Low,
+    Medium,
+    High,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Unstated => "unstated",
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
 }
 
 /// A framework's catalog: mappings/frameworks/<slug>.yaml.
@@ -471,9 +547,67 @@ pub struct Mapping {
     pub to: String,
     pub relationship: Relationship,
     #[serde(default)]
+    pub rationale: Option<Rationale>,
+    #[serde(default)]
+    pub confidence: Option<Confidence>,
+    /// Elements of `from` that `to` wholly meets; absent: all when the relationship says `to`
+    /// meets `from` (equal, subset_of), none otherwise.
+    #[serde(default, deserialize_with = "element_ids")]
+    pub from_met: Option<Vec<String>>,
+    /// Elements of `to` that `from` wholly meets; absent: read from the relationship likewise.
+    #[serde(default, deserialize_with = "element_ids")]
+    pub to_met: Option<Vec<String>>,
+    #[serde(default)]
     pub source: Option<String>,
     #[serde(default)]
     pub note: Option<String>,
+}
+
+/// One control id or several (a group row's side).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(#[serde(deserialize_with = "string_or_number")] String),
+    Many(Vec<IdString>),
+}
+
+/// A control or element id written as a string or a number.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(transparent)]
+pub struct IdString(#[serde(deserialize_with = "string_or_number")] pub String);
+
+impl OneOrMany {
+    pub fn ids(&self) -> Vec<&str> {
+        match self {
+            OneOrMany::One(s) => vec![s.as_str()],
+            OneOrMany::Many(v) => v.iter().map(|s| s.0.as_str()).collect(),
+        }
+    }
+}
+
+/// A row where several controls of one side together wholly meet elements of one control of the
+/// other side. Allowed only with a source that says so.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupMapping {
+    pub from: OneOrMany,
+    pub to: OneOrMany,
+    #[serde(default)]
+    pub rationale: Option<Rationale>,
+    #[serde(default)]
+    pub confidence: Option<Confidence>,
+    #[serde(default, deserialize_with = "element_ids")]
+    pub from_met: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "element_ids")]
+    pub to_met: Option<Vec<String>>,
+    pub source: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+fn element_ids<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    let v: Option<Vec<IdString>> = Option::deserialize(d)?;
+    Ok(v.map(|v| v.into_iter().map(|s| s.0).collect()))
 }
 
 /// A crosswalk between two catalogs: mappings/crosswalks/<from>__<to>.yaml.
@@ -490,6 +624,9 @@ pub struct Crosswalk {
     pub method: Option<String>,
     pub sources: Vec<Source>,
     pub mappings: Vec<Mapping>,
+    /// Rows where a group of controls together meets elements (rare; each needs a source).
+    #[serde(default)]
+    pub groups: Vec<GroupMapping>,
     #[serde(skip)]
     pub path: PathBuf,
     #[serde(skip)]

@@ -97,6 +97,31 @@ pub struct MapReport {
     pub title: String,
     pub framework: String,
     pub related: Vec<Related>,
+    /// The control's requirement elements and, for each, the controls that wholly meet it.
+    pub elements: Vec<ElementInfo>,
+    /// Per framework (all others, or the one `--to` names): the share of this control's elements
+    /// that framework meets, directly or through the hub.
+    pub coverage: std::collections::BTreeMap<String, f64>,
+}
+
+#[derive(Serialize)]
+pub struct ElementInfo {
+    /// `<framework>:<control>#<element>`; a control without elements has one, `#1`... named
+    /// after the control itself (`#*`).
+    pub id: String,
+    pub label: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rests_on: Option<String>,
+    pub met_by: Vec<MetBy>,
+}
+
+#[derive(Serialize)]
+pub struct MetBy {
+    /// The control that wholly meets the element; for a group row, its members joined by ` + `.
+    pub control: String,
+    pub confidence: &'static str,
+    /// The public source the row names (its title).
+    pub source: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -135,10 +160,18 @@ pub fn map(
         None => (0..model.frameworks.len()).filter(|&i| i != k.fw).collect(),
     };
     let mut related = Vec::new();
-    for b in targets {
+    let mut coverage = std::collections::BTreeMap::new();
+    for &b in &targets {
         let p = overlap_row(model, k, b);
         for l in p {
             related.push(l);
+        }
+        if b != k.fw {
+            let met = overlap::met_by(model, k, b);
+            coverage.insert(
+                model.frameworks[b].slug().to_string(),
+                round4(met.coverage()),
+            );
         }
     }
     let f = &model.frameworks[k.fw];
@@ -147,7 +180,101 @@ pub fn map(
         title: f.catalog.controls[k.ctl].title.clone(),
         framework: f.slug().to_string(),
         related,
+        elements: element_infos(model, k, &targets),
+        coverage,
     })
+}
+
+/// The title of the source a crosswalk row names (or the file's first source).
+pub fn row_source(model: &Model, crosswalk: usize, mapping: usize) -> Option<String> {
+    let x = &model.crosswalks[crosswalk];
+    let m = &x.mappings[mapping];
+    let sid = m
+        .source
+        .clone()
+        .or_else(|| x.sources.first().map(|s| s.id.clone()));
+    sid.and_then(|id| x.sources.iter().find(|s| s.id == id))
+        .map(|s| s.title.clone())
+}
+
+/// Each element of `k` with the controls of the `targets` frameworks that wholly meet it
+/// (crosswalk rows and sourced groups), strongest first.
+pub fn element_infos(model: &Model, k: ControlKey, targets: &[usize]) -> Vec<ElementInfo> {
+    let c = &model.frameworks[k.fw].catalog.controls[k.ctl];
+    let name = model.control_name(k);
+    let mut out: Vec<ElementInfo> = if c.elements.is_empty() {
+        vec![ElementInfo {
+            id: format!("{name}#*"),
+            label: c.title.clone(),
+            rests_on: None,
+            met_by: Vec::new(),
+        }]
+    } else {
+        c.elements
+            .iter()
+            .map(|e| ElementInfo {
+                id: format!("{name}#{}", e.id),
+                label: e.label.clone(),
+                rests_on: e.rests_on.clone(),
+                met_by: Vec::new(),
+            })
+            .collect()
+    };
+    let mut found: Vec<Vec<(crate::model::Confidence, MetBy)>> =
+        (0..out.len()).map(|_| Vec::new()).collect();
+    for r in model
+        .relations_of(k)
+        .iter()
+        .filter(|r| targets.contains(&r.other.fw))
+    {
+        for (i, list) in found.iter_mut().enumerate() {
+            if r.met & (1 << i) != 0 {
+                list.push((
+                    r.conf,
+                    MetBy {
+                        control: model.control_name(r.other),
+                        confidence: r.conf.as_str(),
+                        source: row_source(model, r.crosswalk, r.mapping),
+                    },
+                ));
+            }
+        }
+    }
+    for g in model
+        .element_groups
+        .iter()
+        .filter(|g| g.control == k && g.members.iter().all(|m| targets.contains(&m.fw)))
+    {
+        let x = &model.crosswalks[g.crosswalk];
+        let source = x
+            .sources
+            .iter()
+            .find(|s| s.id == x.groups[g.row].source)
+            .map(|s| s.title.clone());
+        let control = g
+            .members
+            .iter()
+            .map(|&m| model.control_name(m))
+            .collect::<Vec<_>>()
+            .join(" + ");
+        for (i, list) in found.iter_mut().enumerate() {
+            if g.met & (1 << i) != 0 {
+                list.push((
+                    g.conf,
+                    MetBy {
+                        control: control.clone(),
+                        confidence: g.conf.as_str(),
+                        source: source.clone(),
+                    },
+                ));
+            }
+        }
+    }
+    for (e, mut list) in out.iter_mut().zip(found) {
+        list.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.control.cmp(&b.1.control)));
+        e.met_by = list.into_iter().map(|(_, m)| m).collect();
+    }
+    out
 }
 
 fn overlap_row(model: &Model, k: ControlKey, b: usize) -> Vec<Related> {
@@ -202,6 +329,32 @@ pub fn map_text(m: &MapReport) -> String {
     if m.related.is_empty() {
         let _ = writeln!(out, "  no related controls");
     }
+    if !m.elements.is_empty() {
+        let _ = writeln!(out, "  elements:");
+        for e in &m.elements {
+            let id = e.id.rsplit('#').next().unwrap_or("");
+            let by = if e.met_by.is_empty() {
+                "met by none".to_string()
+            } else {
+                let names: Vec<String> = e
+                    .met_by
+                    .iter()
+                    .map(|b| format!("{} ({})", b.control, b.confidence))
+                    .collect();
+                format!("met by {}", names.join(", "))
+            };
+            let _ = writeln!(out, "    #{id:<6} {}  [{by}]", e.label);
+        }
+    }
+    if !m.coverage.is_empty() {
+        let parts: Vec<String> = m
+            .coverage
+            .iter()
+            .map(|(fw, c)| format!("{fw} {}", crate::view::pct(*c)))
+            .collect();
+        let _ = writeln!(out, "  elements met, by framework: {}", parts.join(", "));
+    }
+    let _ = writeln!(out, "  related controls:");
     for r in &m.related {
         let how = if r.derived {
             format!("derived via {}", r.via.as_deref().unwrap_or("?"))
@@ -233,6 +386,14 @@ pub struct PairInfo {
     pub controls: usize,
     pub full_controls: usize,
     pub partial_controls: usize,
+    /// Union coverage (0-1): the mean share of elements met over the counted controls.
+    pub coverage: f64,
+    pub controls_met: usize,
+    pub controls_mostly_met: usize,
+    pub controls_partly_met: usize,
+    pub controls_unmet: usize,
+    /// Union coverage counting only high-confidence rows.
+    pub coverage_high_confidence: f64,
 }
 
 fn round4(x: f64) -> f64 {
@@ -253,6 +414,12 @@ pub fn overlap(model: &Model, pairs: &[Pair]) -> OverlapReport {
                 controls: p.controls,
                 full_controls: p.full,
                 partial_controls: p.partial,
+                coverage: round4(p.coverage()),
+                controls_met: p.met,
+                controls_mostly_met: p.mostly_met,
+                controls_partly_met: p.partly_met,
+                controls_unmet: p.unmet,
+                coverage_high_confidence: round4(p.coverage_high()),
             })
             .collect(),
     }
@@ -265,7 +432,7 @@ pub fn overlap_text(model: &Model, report: &OverlapReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "Share of the row framework's controls covered by the column framework (weighted: full + half of partial; ~ derived through the hub)"
+        "Share of the row framework's requirement elements met by the column framework (mean over its counted controls; ~ derived through the hub, element by element)"
     );
     let _ = write!(out, "{:<w$}", "");
     for s in &slugs {
@@ -283,7 +450,7 @@ pub fn overlap_text(model: &Model, report: &OverlapReport) -> String {
                     format!(
                         "{}{}",
                         if p.derived { "~" } else { "" },
-                        crate::view::pct(p.weighted)
+                        crate::view::pct(p.coverage)
                     )
                 })
                 .unwrap_or_else(|| "-".into());

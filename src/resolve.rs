@@ -5,7 +5,8 @@ use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Pos};
 use crate::load::{Artifact, Loaded};
 use crate::model::{
-    Catalog, Classification, ControlRef, Crosswalk, Date, Document, Evidence, Relationship,
+    Catalog, Classification, Confidence, Control, ControlRef, Crosswalk, Date, Document,
+    ElementMask, Evidence, MAX_ELEMENTS, Relationship, all_elements,
 };
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -86,8 +87,25 @@ pub fn page_name(id: &str) -> String {
 pub struct Relation {
     pub other: ControlKey,
     pub rel: Relationship,
+    /// This control's elements that the other control wholly meets.
+    pub met: ElementMask,
+    /// The other control's elements that this one wholly meets.
+    pub other_met: ElementMask,
+    pub conf: Confidence,
     pub crosswalk: usize,
     pub mapping: usize,
+}
+
+/// A crosswalk's group row: several controls of one framework that together wholly meet some
+/// elements of one control of another (allowed only with a source that says so).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ElementGroup {
+    pub control: ControlKey,
+    pub members: Vec<ControlKey>,
+    pub met: ElementMask,
+    pub conf: Confidence,
+    pub crosswalk: usize,
+    pub row: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -156,6 +174,8 @@ pub struct Model {
     pub evidence: Vec<ResolvedEvidence>,
     /// relations[fw][ctl]: every crosswalk edge touching that control.
     pub relations: Vec<Vec<Vec<Relation>>>,
+    /// Group rows of every crosswalk (a few at most).
+    pub element_groups: Vec<ElementGroup>,
     /// Old-edition catalogs and their id migrations, kept for hints.
     pub superseded: Vec<Catalog>,
     pub migrations: Migrations,
@@ -451,8 +471,10 @@ pub fn resolve(
         .iter()
         .map(|f| vec![Vec::new(); f.catalog.controls.len()])
         .collect();
+    let mut element_groups = Vec::new();
     for (xi, x) in crosswalks.iter().enumerate() {
         check_crosswalk(xi, x, &frameworks, &superseded, &mut relations, &mut diags);
+        check_groups(xi, x, &frameworks, &mut element_groups, &mut diags);
     }
 
     // Documents and evidence: unique ids, every control reference resolves.
@@ -589,6 +611,7 @@ pub fn resolve(
         documents: resolved_docs,
         evidence: resolved_ev,
         relations,
+        element_groups,
         superseded,
         migrations,
         hub,
@@ -892,6 +915,7 @@ fn check_catalog(c: &Catalog, slugs: &HashSet<String>, diags: &mut Vec<Diagnosti
         if ctl.title.trim().is_empty() {
             diags.push(err(format!("control `{}` has an empty title", ctl.id), &at));
         }
+        check_elements(c, ctl, diags);
     }
     for ctl in &c.controls {
         if let Some(p) = &ctl.parent
@@ -1012,19 +1036,393 @@ fn check_crosswalk(
         if let (Some(a), Some(b), Some(fa), Some(fb)) = (a, b, from_fw, to_fw) {
             let ka = ControlKey { fw: fa, ctl: a };
             let kb = ControlKey { fw: fb, ctl: b };
+            let (ca, cb) = (
+                &frameworks[fa].catalog.controls[a],
+                &frameworks[fb].catalog.controls[b],
+            );
+            let mut problem = |m: String, hint: Option<String>| {
+                let mut d = err(m, pos());
+                if let Some(h) = hint {
+                    d = d.with_hint(h);
+                }
+                diags.push(d);
+            };
+            let side = |list: &Option<Vec<String>>,
+                        c: &Control,
+                        slug: &str,
+                        key: &str,
+                        default_all: bool,
+                        problem: &mut dyn FnMut(String, Option<String>)| {
+                met_mask(list.as_deref(), c, default_all).unwrap_or_else(|(m, h)| {
+                    problem(
+                        format!("`{key}` of {} -> {}: {m}", m_from(x, mi), m_to(x, mi)),
+                        h,
+                    );
+                    let _ = slug;
+                    if default_all {
+                        all_elements(c.elements.len())
+                    } else {
+                        0
+                    }
+                })
+            };
+            let met_a = side(
+                &m.from_met,
+                ca,
+                &x.from,
+                "from_met",
+                m.relationship.is_full(),
+                &mut problem,
+            );
+            let met_b = side(
+                &m.to_met,
+                cb,
+                &x.to,
+                "to_met",
+                m.relationship.inverse().is_full(),
+                &mut problem,
+            );
+            if m.from_met.is_some() || m.to_met.is_some() {
+                check_consistency(x, m, ca, cb, met_a, met_b, &mut problem);
+            }
+            let conf = m.confidence.unwrap_or(Confidence::Unstated);
             relations[fa][a].push(Relation {
                 other: kb,
                 rel: m.relationship,
+                met: met_a,
+                other_met: met_b,
+                conf,
                 crosswalk: xi,
                 mapping: mi,
             });
             relations[fb][b].push(Relation {
                 other: ka,
                 rel: m.relationship.inverse(),
+                met: met_b,
+                other_met: met_a,
+                conf,
                 crosswalk: xi,
                 mapping: mi,
             });
         }
+    }
+}
+
+fn m_from(x: &Crosswalk, mi: usize) -> String {
+    format!("{}:{}", x.from, x.mappings[mi].from)
+}
+
+fn m_to(x: &Crosswalk, mi: usize) -> String {
+    format!("{}:{}", x.to, x.mappings[mi].to)
+}
+
+/// The ids of a control's elements, for messages: `1, 2, 3` (or `(none: one implicit element)`).
+fn element_list(c: &Control) -> String {
+    if c.elements.is_empty() {
+        return "none: the control counts as one element".into();
+    }
+    c.elements
+        .iter()
+        .map(|e| e.id.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The mask of a met-list: absent, every element when the relationship says the other control
+/// meets this one (`default_all`), none otherwise. Errors as (message, hint).
+pub fn met_mask(
+    list: Option<&[String]>,
+    c: &Control,
+    default_all: bool,
+) -> Result<ElementMask, (String, Option<String>)> {
+    let Some(list) = list else {
+        return Ok(if default_all {
+            all_elements(c.elements.len())
+        } else {
+            0
+        });
+    };
+    if c.elements.is_empty() {
+        if list.is_empty() {
+            return Ok(if default_all { 1 } else { 0 });
+        }
+        return Err((
+            format!("`{}` has no elements, so there is nothing to list", c.id),
+            Some(
+                "leave the list out or empty: a control without elements counts as one element, met when the relationship says so"
+                    .into(),
+            ),
+        ));
+    }
+    let mut mask: ElementMask = 0;
+    for id in list {
+        match c.elements.iter().position(|e| &e.id == id) {
+            Some(i) if i < MAX_ELEMENTS => {
+                if mask & (1 << i) != 0 {
+                    return Err((format!("element `{id}` is listed twice"), None));
+                }
+                mask |= 1 << i;
+            }
+            _ => {
+                return Err((
+                    format!("`{}` has no element `{id}`", c.id),
+                    Some(format!("its elements are {}", element_list(c))),
+                ));
+            }
+        }
+    }
+    Ok(mask)
+}
+
+/// What the element lists say the relationship is: both wholly met `equal`, only `from`
+/// `subset_of`, only `to` `superset_of`, neither `intersects`.
+pub fn implied_relationship(from_all: bool, to_all: bool) -> Relationship {
+    match (from_all, to_all) {
+        (true, true) => Relationship::Equal,
+        (true, false) => Relationship::SubsetOf,
+        (false, true) => Relationship::SupersetOf,
+        (false, false) => Relationship::Intersects,
+    }
+}
+
+/// A row's element lists agree with its relationship, in both directions.
+fn check_consistency(
+    x: &Crosswalk,
+    m: &crate::model::Mapping,
+    ca: &Control,
+    cb: &Control,
+    met_a: ElementMask,
+    met_b: ElementMask,
+    problem: &mut dyn FnMut(String, Option<String>),
+) {
+    let from_all = met_a == all_elements(ca.elements.len());
+    let to_all = met_b == all_elements(cb.elements.len());
+    let implied = implied_relationship(from_all, to_all);
+    if implied == m.relationship {
+        if met_a == 0 && met_b == 0 && m.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+            problem(
+                format!(
+                    "{}:{} -> {}:{} meets no element either way, and has no note",
+                    x.from, m.from, x.to, m.to
+                ),
+                Some("add a `note:` saying what the two controls share, or remove the row".into()),
+            );
+        }
+        return;
+    }
+    let (want_from, want_to) = match m.relationship {
+        Relationship::Equal => (true, true),
+        Relationship::SubsetOf => (true, false),
+        Relationship::SupersetOf => (false, true),
+        Relationship::Intersects => (false, false),
+    };
+    let all = |b: bool| if b { "every" } else { "not every" };
+    let mut wrong = Vec::new();
+    if from_all != want_from {
+        wrong.push(format!(
+            "from_met must list {} element of {} ({}), and lists {}",
+            all(want_from),
+            m.from,
+            element_list(ca),
+            if from_all { "all" } else { "only some" }
+        ));
+    }
+    if to_all != want_to {
+        wrong.push(format!(
+            "to_met must list {} element of {} ({}), and lists {}",
+            all(want_to),
+            m.to,
+            element_list(cb),
+            if to_all { "all" } else { "only some" }
+        ));
+    }
+    problem(
+        format!(
+            "`{}` disagrees with the element lists of {}:{} -> {}:{}: {}",
+            m.relationship.as_str(),
+            x.from,
+            m.from,
+            x.to,
+            m.to,
+            wrong.join("; ")
+        ),
+        Some(format!(
+            "the lists as written say `{}`: change `relationship:` to that, or correct the lists (an element met only in part is not met)",
+            implied.as_str()
+        )),
+    );
+}
+
+/// A catalog control's elements: ids well formed and unique, labels present, at most 64.
+fn check_elements(c: &Catalog, ctl: &Control, diags: &mut Vec<Diagnostic>) {
+    if ctl.elements.is_empty() {
+        return;
+    }
+    let text = &c.source_text;
+    let start = text.find(&ctl.id as &str).unwrap_or(0);
+    let at = |needle: &str| Pos::find(text, needle, start).or_else(|| Pos::find(text, &ctl.id, 0));
+    if ctl.elements.len() > MAX_ELEMENTS {
+        diags.push(
+            Diagnostic::error(
+                &c.path,
+                format!(
+                    "control `{}` has {} elements; at most {MAX_ELEMENTS} are allowed",
+                    ctl.id,
+                    ctl.elements.len()
+                ),
+            )
+            .at(at("elements:")),
+        );
+    }
+    let mut seen = HashSet::new();
+    for e in &ctl.elements {
+        let ok = !e.id.is_empty()
+            && e.id
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ".()[]_-".contains(ch));
+        let here = at(&e.id);
+        if !ok {
+            diags.push(
+                Diagnostic::error(
+                    &c.path,
+                    format!("element id `{}` of `{}` is not valid", e.id, ctl.id),
+                )
+                .at(here)
+                .with_hint("use letters, digits and . ( ) [ ] _ - only, e.g. \"1\" or \"a\""),
+            );
+        }
+        if !seen.insert(e.id.as_str()) {
+            diags.push(
+                Diagnostic::error(
+                    &c.path,
+                    format!("element `{}#{}` is listed twice", ctl.id, e.id),
+                )
+                .at(here),
+            );
+        }
+        if e.label.trim().is_empty() {
+            diags.push(
+                Diagnostic::error(
+                    &c.path,
+                    format!("element `{}#{}` has an empty label", ctl.id, e.id),
+                )
+                .at(here),
+            );
+        }
+    }
+}
+
+/// Group rows: one side a single control, the other two or more; a listed source; the met list
+/// on the single side only, naming its elements.
+fn check_groups(
+    xi: usize,
+    x: &Crosswalk,
+    frameworks: &[Framework],
+    out: &mut Vec<ElementGroup>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    if x.groups.is_empty() {
+        return;
+    }
+    let text = &x.source_text;
+    let start = text.find("\ngroups:").unwrap_or(0);
+    let (Some(fa), Some(fb)) = (
+        frameworks.iter().position(|f| f.slug() == x.from),
+        frameworks.iter().position(|f| f.slug() == x.to),
+    ) else {
+        return;
+    };
+    for (gi, g) in x.groups.iter().enumerate() {
+        let (from, to) = (g.from.ids(), g.to.ids());
+        let at = Pos::find(text, from[0], start);
+        let mut fail = |m: String, hint: &str| {
+            diags.push(
+                Diagnostic::error(&x.path, format!("group row {}: {m}", gi + 1))
+                    .at(at)
+                    .with_hint(hint.to_string()),
+            );
+        };
+        if !x.sources.iter().any(|s| s.id == g.source) {
+            fail(
+                format!("`source: {}` is not one of this file's sources", g.source),
+                "a group row needs a listed source that says the controls together meet the elements",
+            );
+            continue;
+        }
+        // (single control's framework, its id, the members' framework, member ids, met list)
+        let (single_fw, single, members_fw, members, list, other) = match (from.len(), to.len()) {
+            (1, n) if n >= 2 => (fa, from[0], fb, to, &g.from_met, &g.to_met),
+            (n, 1) if n >= 2 => (fb, to[0], fa, from, &g.to_met, &g.from_met),
+            _ => {
+                fail(
+                    "one side must be a single control and the other a list of two or more".into(),
+                    "write e.g. `from: CC6.1` and `to: [A.5.15, A.8.5]`",
+                );
+                continue;
+            }
+        };
+        if other.is_some() {
+            fail(
+                "only the single control's elements can be met by a group".into(),
+                "list them under from_met when `from` is the single control, under to_met when `to` is",
+            );
+            continue;
+        }
+        let Some(ci) = frameworks[single_fw].control(single) else {
+            fail(
+                format!(
+                    "`{single}` is not a control of {}",
+                    frameworks[single_fw].slug()
+                ),
+                "check the id",
+            );
+            continue;
+        };
+        let mut keys = Vec::new();
+        for id in &members {
+            match frameworks[members_fw].control(id) {
+                Some(i) => keys.push(ControlKey {
+                    fw: members_fw,
+                    ctl: i,
+                }),
+                None => fail(
+                    format!(
+                        "`{id}` is not a control of {}",
+                        frameworks[members_fw].slug()
+                    ),
+                    "check the id",
+                ),
+            }
+        }
+        if keys.len() != members.len() {
+            continue;
+        }
+        let c = &frameworks[single_fw].catalog.controls[ci];
+        let met = match (list, met_mask(list.as_deref(), c, false)) {
+            (None, _) | (Some(_), Ok(0)) => {
+                fail(
+                    format!("the row names no element of `{single}` that the group meets"),
+                    "list the elements the controls meet together",
+                );
+                continue;
+            }
+            (_, Err((m, h))) => {
+                fail(m, h.as_deref().unwrap_or("check the element ids"));
+                continue;
+            }
+            (_, Ok(mask)) => mask,
+        };
+        out.push(ElementGroup {
+            control: ControlKey {
+                fw: single_fw,
+                ctl: ci,
+            },
+            members: keys,
+            met,
+            conf: g.confidence.unwrap_or(Confidence::Unstated),
+            crosswalk: xi,
+            row: gi,
+        });
     }
 }
 
