@@ -67,6 +67,10 @@ pub struct Config {
     /// and sorting still work across every record.
     #[serde(default = "default_evidence_page_size")]
     pub evidence_page_size: usize,
+    /// Show the pages of what is left to do per framework (`gaps/<slug>.html`) on public builds
+    /// too; internal and confidential builds always have them.
+    #[serde(default)]
+    pub public_gaps: bool,
     /// The file's text, kept to position diagnostics about its values.
     #[serde(skip)]
     pub source: String,
@@ -219,6 +223,7 @@ impl Config {
             certifications: Vec::new(),
             request_access: None,
             evidence_page_size: default_evidence_page_size(),
+            public_gaps: false,
             source: String::new(),
         }
     }

@@ -264,6 +264,8 @@ impl<'a> Keys<'a> {
         let c = self.cov.of(k);
         let mut h = DefaultHasher::new();
         self.status(k).hash(&mut h);
+        // The control's page shows which elements the site meets.
+        c.elements_met.hash(&mut h);
         for &i in &c.direct {
             self.link(i).hash(&mut h);
         }
@@ -294,6 +296,8 @@ impl<'a> Keys<'a> {
         Some(match p {
             // Made with the plan, and few: viewed every time.
             Planned::Ready(_) => return None,
+            // One per framework in scope, reading every control's coverage: viewed every time.
+            Planned::Gaps(_) => return None,
             // Due and overdue lists (links), counts, the most reused records (rows), the
             // in-scope frameworks' bars (statuses and evidence flags).
             Planned::Home => hash_of((

@@ -16,6 +16,7 @@ pub mod deps;
 pub mod diagnostic;
 pub mod embedded;
 pub mod freshness;
+pub mod gaps;
 pub mod init;
 pub mod ledger;
 pub mod load;

@@ -64,6 +64,13 @@ pub enum DataFormat {
     Json,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Build the portal into the output folder
@@ -78,6 +85,8 @@ enum Command {
     Map(cmd::map::Args),
     /// How much of each framework every other framework covers
     Overlap(cmd::overlap::Args),
+    /// What is left to do for one framework: its controls and elements not yet met
+    Gaps(cmd::gaps::Args),
     /// Append new or changed evidence artifacts to the tamper-evident ledger
     Seal(cmd::seal::Args),
     /// Re-hash every sealed artifact and check the ledger's chain and signatures
@@ -100,6 +109,7 @@ fn main() -> ExitCode {
         Command::Frameworks(a) => cmd::frameworks::run(a),
         Command::Map(a) => cmd::map::run(a),
         Command::Overlap(a) => cmd::overlap::run(a),
+        Command::Gaps(a) => cmd::gaps::run(a),
         Command::Seal(a) => cmd::seal::run(a),
         Command::Verify(a) => cmd::verify::run(a),
         Command::Package(a) => cmd::package::run(a),

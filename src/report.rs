@@ -271,6 +271,9 @@ pub fn element_infos(model: &Model, k: ControlKey, targets: &[usize]) -> Vec<Ele
         }
     }
     for (e, mut list) in out.iter_mut().zip(found) {
+        list.sort_by(|a, b| a.1.control.cmp(&b.1.control).then(b.0.cmp(&a.0)));
+        // Two crosswalks may relate the same pair: the control is listed once, at its strongest.
+        list.dedup_by(|b, a| a.1.control == b.1.control);
         list.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.control.cmp(&b.1.control)));
         e.met_by = list.into_iter().map(|(_, m)| m).collect();
     }

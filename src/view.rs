@@ -135,6 +135,17 @@ fn library_rows_path(n: usize) -> String {
 pub const ROWS_SCRIPT: &str = "(library rows script)";
 const OVERLAP_PATH: &str = "overlap/index.html";
 
+/// The page of what is left to do for a framework in scope.
+pub fn gaps_url(slug: &str) -> String {
+    format!("gaps/{slug}.html")
+}
+
+/// Whether this build has gap pages: internal and confidential builds do; a public one only when
+/// the site says so (`public_gaps: true`).
+pub fn has_gap_pages(model: &Model) -> bool {
+    model.profile > crate::model::Classification::Public || model.config.public_gaps
+}
+
 /// Where the portal publishes the evidence ledger's public key.
 pub const PUBLIC_KEY_URL: &str = "evidence/ledger-public-key.pem";
 
@@ -373,6 +384,8 @@ pub(crate) enum Planned {
     Document(usize),
     EvidenceFile(usize),
     Pair(usize),
+    /// What is left to do for a framework in scope.
+    Gaps(usize),
 }
 
 impl<'a> Plan<'a> {
@@ -431,6 +444,13 @@ impl<'a> Plan<'a> {
         pages.extend((0..model.documents.len()).map(Planned::Document));
         pages.extend((0..evidence_files.len()).map(Planned::EvidenceFile));
         pages.extend((0..pairs.len()).map(Planned::Pair));
+        if has_gap_pages(model) {
+            pages.extend(
+                (0..model.frameworks.len())
+                    .filter(|&fw| model.frameworks[fw].in_scope)
+                    .map(Planned::Gaps),
+            );
+        }
         Plan {
             model,
             cov,
@@ -512,6 +532,7 @@ impl<'a> Plan<'a> {
                 evidence_page_path(&model.evidence[self.evidence_files[*f][0]])
             }
             Planned::Pair(p) => pair_url(model, self.pairs[*p].from, self.pairs[*p].to),
+            Planned::Gaps(fw) => gaps_url(model.frameworks[*fw].slug()),
         }
     }
 
@@ -574,6 +595,7 @@ impl<'a> Plan<'a> {
                 evidence_file_page(model, cov, &rows, records)
             }
             Planned::Pair(p) => pair_page(model, cov, &self.pairs[*p]),
+            Planned::Gaps(fw) => gaps_page(model, cov, *fw),
         }))
     }
 }
@@ -796,6 +818,8 @@ fn framework_page(model: &Model, cov: &Coverage, pairs: &[Pair], fi: usize) -> P
         sources: Vec<crate::model::Source>,
         groups: Vec<Group>,
         overlaps: Vec<OverlapCell>,
+        /// The framework's page of what is left to do, when this build has one.
+        gaps_url: Option<String>,
     }
     let f = &model.frameworks[fi];
     let groups = f
@@ -859,6 +883,7 @@ fn framework_page(model: &Model, cov: &Coverage, pairs: &[Pair], fi: usize) -> P
             .filter(|p| p.from == fi)
             .map(|p| overlap_cell(model, p))
             .collect(),
+        gaps_url: (f.in_scope && has_gap_pages(model)).then(|| gaps_url(f.slug())),
     };
     let title = format!("{} {}", f.catalog.title, f.catalog.edition);
     spec(
@@ -907,10 +932,73 @@ fn control_page(model: &Model, cov: &Coverage, k: ControlKey) -> PageSpec {
         related: Vec<FwRelated>,
         fresh_evidence: bool,
         any_evidence: bool,
+        elements: Vec<ElementRow>,
+        /// Elements met by what the site covers (all when covered directly), of how many.
+        elements_met: u32,
+        element_count: u32,
+        /// Elements no control of another framework meets.
+        met_by_none: usize,
+    }
+    #[derive(Serialize)]
+    struct ElementRow {
+        id: String,
+        label: String,
+        rests_on: Option<String>,
+        /// Met by the controls this site covers.
+        met_here: bool,
+        met_by: Vec<MetByRow>,
+    }
+    #[derive(Serialize)]
+    struct MetByRow {
+        control: ControlLink,
+        confidence: &'static str,
+        source: Option<String>,
     }
     let f = &model.frameworks[k.fw];
     let c = &f.catalog.controls[k.ctl];
     let cc = cov.of(k);
+    let covered_here = !cc.direct.is_empty();
+    let n = crate::overlap::element_count(model, k);
+    let mut elements: Vec<ElementRow> = (0..n)
+        .map(|i| {
+            let (id, label, rests_on) = match c.elements.get(i) {
+                Some(e) => (e.id.clone(), e.label.clone(), e.rests_on.clone()),
+                None => ("*".into(), c.title.clone(), None),
+            };
+            ElementRow {
+                id,
+                label,
+                rests_on,
+                met_here: covered_here || cc.elements_met & (1 << i) != 0,
+                met_by: Vec::new(),
+            }
+        })
+        .collect();
+    let mut by_conf: Vec<Vec<(crate::model::Confidence, MetByRow)>> =
+        (0..n).map(|_| Vec::new()).collect();
+    for r in model.relations_of(k) {
+        for (i, list) in by_conf.iter_mut().enumerate() {
+            if r.met & (1 << i) != 0 {
+                list.push((
+                    r.conf,
+                    MetByRow {
+                        control: control_link(model, cov, r.other),
+                        confidence: r.conf.as_str(),
+                        source: crate::report::row_source(model, r.crosswalk, r.mapping),
+                    },
+                ));
+            }
+        }
+    }
+    for (e, mut list) in elements.iter_mut().zip(by_conf) {
+        let name = |m: &MetByRow| (m.control.framework.clone(), m.control.id.clone());
+        // Two crosswalks may relate the same pair: the control is listed once, at its strongest.
+        list.sort_by(|a, b| name(&a.1).cmp(&name(&b.1)).then(b.0.cmp(&a.0)));
+        list.dedup_by(|b, a| name(&a.1) == name(&b.1));
+        list.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| name(&a.1).cmp(&name(&b.1))));
+        e.met_by = list.into_iter().map(|(_, m)| m).collect();
+    }
+    let met_by_none = elements.iter().filter(|e| e.met_by.is_empty()).count();
     let mut by_fw: BTreeMap<usize, Vec<RelatedRow>> = BTreeMap::new();
     for r in model.relations_of(k) {
         let x = &model.crosswalks[r.crosswalk];
@@ -983,6 +1071,14 @@ fn control_page(model: &Model, cov: &Coverage, k: ControlKey) -> PageSpec {
         related,
         fresh_evidence: cc.fresh_evidence,
         any_evidence: cc.any_evidence,
+        elements_met: if covered_here {
+            n as u32
+        } else {
+            cc.met_count()
+        },
+        element_count: n as u32,
+        met_by_none,
+        elements,
     };
     let title = format!("{}:{} {}", f.slug(), c.id, c.title);
     spec(
@@ -1608,6 +1704,14 @@ struct OverlapCell {
     full: String,
     partial: String,
     weighted: String,
+    /// Union coverage: the mean share of the row framework's elements met.
+    coverage: String,
+    coverage_high: String,
+    controls: usize,
+    met: usize,
+    mostly_met: usize,
+    partly_met: usize,
+    unmet: usize,
     /// 0-10, for the heat map's colour class.
     heat: i64,
     derived: bool,
@@ -1621,7 +1725,14 @@ fn overlap_cell(model: &Model, p: &Pair) -> OverlapCell {
         full: pct(p.full_ratio()),
         partial: pct(p.partial_ratio()),
         weighted: pct(p.weighted()),
-        heat: (p.weighted() * 10.0).round() as i64,
+        coverage: pct(p.coverage()),
+        coverage_high: pct(p.coverage_high()),
+        controls: p.controls,
+        met: p.met,
+        mostly_met: p.mostly_met,
+        partly_met: p.partly_met,
+        unmet: p.unmet,
+        heat: (p.coverage() * 10.0).round() as i64,
         derived: p.derived,
     }
 }
@@ -1681,6 +1792,10 @@ fn pair_page(model: &Model, cov: &Coverage, p: &Pair) -> PageSpec {
         control: ControlLink,
         links: Vec<LinkRow>,
         full: bool,
+        /// Elements met by the column framework, of how many, and the band.
+        met: u32,
+        elements: u32,
+        band: &'static str,
     }
     #[derive(Serialize)]
     struct V {
@@ -1696,7 +1811,7 @@ fn pair_page(model: &Model, cov: &Coverage, p: &Pair) -> PageSpec {
     }
     let mut mapped = Vec::new();
     let mut unmapped = Vec::new();
-    for (ci, links) in &p.rows {
+    for ((ci, links), met) in p.rows.iter().zip(&p.elements) {
         let k = ControlKey {
             fw: p.from,
             ctl: *ci,
@@ -1707,6 +1822,9 @@ fn pair_page(model: &Model, cov: &Coverage, p: &Pair) -> PageSpec {
             mapped.push(Row {
                 control: control_link(model, cov, k),
                 full: links.iter().any(|l| l.rel.is_full()),
+                met: met.met_count(),
+                elements: met.elements,
+                band: met.band().as_str(),
                 links: links
                     .iter()
                     .map(|l| LinkRow {
@@ -1741,6 +1859,122 @@ fn pair_page(model: &Model, cov: &Coverage, p: &Pair) -> PageSpec {
         "overlap_pair.html",
         title,
         "overlap",
+        view,
+    )
+}
+
+fn gaps_page(model: &Model, cov: &Coverage, fw: usize) -> PageSpec {
+    use crate::gaps::{self, Have};
+    #[derive(Serialize)]
+    struct Gap {
+        control: ControlLink,
+        met: usize,
+        elements: usize,
+        remaining: Vec<gaps::ElementRef>,
+        nearest: Vec<Near>,
+    }
+    #[derive(Serialize)]
+    struct Near {
+        control: ControlLink,
+        relationship: &'static str,
+        meets: usize,
+        confidence: &'static str,
+        in_place: bool,
+    }
+    #[derive(Serialize)]
+    struct From {
+        headline: String,
+        slug: String,
+        controls_met: usize,
+        elements_remaining: usize,
+        coverage: String,
+        derived: bool,
+    }
+    #[derive(Serialize)]
+    struct V {
+        title: String,
+        slug: String,
+        framework_url: String,
+        headline: String,
+        controls: usize,
+        controls_met: usize,
+        controls_mostly_met: usize,
+        controls_partly_met: usize,
+        controls_unmet: usize,
+        elements: usize,
+        elements_remaining: usize,
+        coverage: String,
+        gaps: Vec<Gap>,
+        from_others: Vec<From>,
+    }
+    let r = gaps::gaps(model, cov, fw, &Have::Site);
+    let link = |name: &str| -> Option<ControlLink> {
+        let (f, id) = crate::model::ControlRef::split(name)?;
+        let fi = model.framework(f)?;
+        let ci = model.frameworks[fi].control(id)?;
+        Some(control_link(model, cov, ControlKey { fw: fi, ctl: ci }))
+    };
+    let gaps = r
+        .gaps
+        .iter()
+        .filter_map(|g| {
+            Some(Gap {
+                control: link(&g.control)?,
+                met: g.met,
+                elements: g.elements,
+                remaining: g.remaining.clone(),
+                nearest: g
+                    .nearest
+                    .iter()
+                    .filter_map(|n| {
+                        Some(Near {
+                            control: link(&n.control)?,
+                            relationship: n.relationship,
+                            meets: n.meets,
+                            confidence: n.confidence,
+                            in_place: n.in_place,
+                        })
+                    })
+                    .collect(),
+            })
+        })
+        .collect();
+    let from_others = (0..model.frameworks.len())
+        .filter(|&b| b != fw && model.frameworks[b].in_scope)
+        .map(|b| {
+            let o = gaps::gaps(model, cov, fw, &Have::Frameworks(vec![b]));
+            From {
+                headline: gaps::headline(model, &o),
+                slug: model.frameworks[b].slug().to_string(),
+                controls_met: o.controls_met,
+                elements_remaining: o.elements_remaining,
+                coverage: pct(o.coverage),
+                derived: o.derived,
+            }
+        })
+        .collect();
+    let f = &model.frameworks[fw];
+    let view = V {
+        title: f.catalog.title.clone(),
+        slug: f.slug().to_string(),
+        framework_url: fw_url(f.slug()),
+        headline: gaps::headline(model, &r),
+        controls: r.controls,
+        controls_met: r.controls_met,
+        controls_mostly_met: r.controls_mostly_met,
+        controls_partly_met: r.controls_partly_met,
+        controls_unmet: r.controls_unmet,
+        elements: r.elements,
+        elements_remaining: r.elements_remaining,
+        coverage: pct(r.coverage),
+        gaps,
+        from_others,
+    };
+    spec(
+        gaps_url(f.slug()),
+        "gaps.html",
+        format!("What is left for {}", f.catalog.title),
+        "frameworks",
         view,
     )
 }

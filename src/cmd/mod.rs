@@ -1,6 +1,7 @@
 pub mod build;
 pub mod check;
 pub mod frameworks;
+pub mod gaps;
 pub mod init;
 pub mod map;
 pub mod overlap;

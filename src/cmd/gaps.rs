@@ -1,0 +1,47 @@
+use crate::{Common, ReportFormat, fail};
+use crosswalk::diagnostic::{Diagnostic, Diagnostics};
+use crosswalk::gaps::{self, Have};
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The framework to reach, e.g. soc2
+    framework: String,
+    /// Frameworks taken as implemented in full (repeat the flag); default: the site's own coverage
+    #[arg(long, value_name = "SLUG")]
+    have: Vec<String>,
+    #[command(flatten)]
+    common: Common,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    format: ReportFormat,
+}
+
+/// Exit 0 whenever the report ran, whatever it found; 1 on content errors.
+pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
+    let analysis = super::analyse_or_empty(&a.common.root, &a.common.options(None))?;
+    let model = &analysis.model;
+    let find = |slug: &str| {
+        model.framework(slug).ok_or_else(|| {
+            let mut d = Diagnostic::error("<command line>", format!("unknown framework `{slug}`"));
+            if let Some(s) =
+                crosswalk::resolve::nearest(slug, model.frameworks.iter().map(|f| f.slug()), 2)
+            {
+                d = d.with_hint(format!("did you mean {}?", s.join(" or ")));
+            }
+            fail(d)
+        })
+    };
+    let target = find(&a.framework)?;
+    let have = if a.have.is_empty() {
+        Have::Site
+    } else {
+        Have::Frameworks(a.have.iter().map(|s| find(s)).collect::<Result<_, _>>()?)
+    };
+    let r = gaps::gaps(model, &analysis.coverage, target, &have);
+    match a.format {
+        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default()),
+        ReportFormat::Text => print!("{}", gaps::text(model, &r)),
+        ReportFormat::Markdown => print!("{}", gaps::markdown(model, &r)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
