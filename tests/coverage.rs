@@ -2,8 +2,9 @@
 //! read off the pages the binary writes.
 //!
 //! Per docs/content-format.md ("Coverage"), an ISO control inherits coverage from a cited SOC 2
-//! criterion when the criterion is `equal` to it or a `superset_of` it (meeting the criterion
-//! meets the ISO control); `subset_of` and `intersects` give only `partial`.
+//! criterion when the criteria cited wholly meet every one of its requirement elements (a single
+//! `equal` or `superset_of` row does: meeting the criterion meets the ISO control); otherwise a
+//! related control is only `partial`.
 
 mod common;
 
@@ -127,10 +128,32 @@ fn intersects_mapping_yields_partial() {
 
 #[test]
 fn subset_of_mapping_does_not_cover_the_broader_iso_control() {
-    assert_crosswalk_says("A1.3", "A.5.30", "subset_of");
-    let site = site_citing(&["soc2:A1.3"]);
+    assert_crosswalk_says("C1.2", "A.8.10", "subset_of");
+    let site = site_citing(&["soc2:C1.2"]);
     assert_eq!(
-        own_status(&site.page("controls/iso27001/A.5.30.html")),
+        own_status(&site.page("controls/iso27001/A.8.10.html")),
+        "partial"
+    );
+}
+
+/// The mapping review found four `superset_of` rows that, read backwards, made an ISO control
+/// wholly met by a criterion that does not ask for all of it; they are `intersects` now.
+#[test]
+fn the_reviewed_superset_rows_no_longer_make_iso_controls_inherited() {
+    for (criterion, iso) in [("CC1.5", "A.6.4"), ("CC4.1", "A.5.35"), ("CC5.1", "A.5.3")] {
+        assert_crosswalk_says(criterion, iso, "intersects");
+        let site = site_citing(&[&format!("soc2:{criterion}")]);
+        assert_eq!(
+            own_status(&site.page(&format!("controls/iso27001/{iso}.html"))),
+            "partial",
+            "soc2:{criterion} -> iso27001:{iso}"
+        );
+    }
+    // CC4.1 and 9.2: 9.2 meets the criterion (subset_of), the criterion does not meet 9.2.
+    assert_crosswalk_says("CC4.1", "9.2", "subset_of");
+    let site = site_citing(&["soc2:CC4.1"]);
+    assert_eq!(
+        own_status(&site.page("controls/iso27001/9.2.html")),
         "partial"
     );
 }
