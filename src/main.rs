@@ -117,6 +117,7 @@ fn main() -> ExitCode {
         #[cfg(feature = "serve")]
         Command::Serve(a) => cmd::serve::run(a),
     };
+    crosswalk::fault::report();
     match result {
         Ok(code) => code,
         Err(diags) => {
