@@ -116,18 +116,53 @@ pub fn scaffold(dir: &Path, today: crate::model::Date) -> Result<(), Diagnostic>
         ),
         (".gitignore", "/public/\n/packages/\n/.crosswalk-cache/\n"),
     ];
-    // The build cache folder (git-ignored): with it, a rebuild with no changed input does nothing.
-    let cache = dir.join(crate::site::CACHE_DIR);
-    std::fs::create_dir_all(&cache)
-        .map_err(|e| Diagnostic::error(&cache, format!("cannot create: {e}")))?;
-    for (rel, text) in files {
-        let path = dir.join(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| Diagnostic::error(parent, format!("cannot create: {e}")))?;
+    // Written into a hidden folder beside `dir` and renamed into place whole: a killed `init`
+    // leaves no half site (the next `init` clears what it left).
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "site".into());
+    let parent = dir.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)
+        .map_err(|e| Diagnostic::error(parent, format!("cannot create: {e}")))?;
+    let prefix = format!(".{name}.init-");
+    if let Ok(entries) = std::fs::read_dir(parent) {
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with(&prefix) {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
         }
-        std::fs::write(&path, text.replace("{TODAY}", &today))
-            .map_err(|e| Diagnostic::error(&path, format!("cannot write: {e}")))?;
     }
-    Ok(())
+    let staging = parent.join(format!("{prefix}{}", std::process::id()));
+    let fill = || -> Result<(), Diagnostic> {
+        let point = |p: &Path| {
+            crate::fault::point(p).map_err(|e| Diagnostic::error(p, format!("cannot write: {e}")))
+        };
+        // The build cache folder (git-ignored): with it, a rebuild with no changed input does
+        // nothing.
+        let cache = staging.join(crate::site::CACHE_DIR);
+        point(&cache)?;
+        std::fs::create_dir_all(&cache)
+            .map_err(|e| Diagnostic::error(&cache, format!("cannot create: {e}")))?;
+        for (rel, text) in files {
+            let path = staging.join(rel);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| Diagnostic::error(parent, format!("cannot create: {e}")))?;
+            }
+            point(&path)?;
+            std::fs::write(&path, text.replace("{TODAY}", &today))
+                .map_err(|e| Diagnostic::error(dir.join(rel), format!("cannot write: {e}")))?;
+        }
+        point(dir)?;
+        // Onto a missing or an empty folder: one rename.
+        std::fs::rename(&staging, dir).map_err(|e| {
+            Diagnostic::error(dir, format!("cannot move the new site into place: {e}"))
+        })
+    };
+    let result = fill();
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    result
 }

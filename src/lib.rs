@@ -25,6 +25,7 @@ pub mod lock;
 pub mod model;
 pub mod overlap;
 pub mod package;
+pub mod publish;
 pub mod readiness;
 pub mod records;
 pub mod records_view;

@@ -47,6 +47,7 @@ impl Common {
             stamp_dir: None,
             session: None,
             private_output: false,
+            no_wait: false,
         }
     }
 }

@@ -217,9 +217,24 @@ impl Site {
                 ));
             }
         }
-        write::write_atomic(&folder, &out).map_err(fail)?;
+        // The folder and the zip each appear complete or not at all: the zip is written under a
+        // hidden name from the folder's staging copy, the folder swapped in, the zip renamed in.
         let zip = folder.with_extension("zip");
-        write_zip(&folder, &zip).map_err(fail)?;
+        write::clear_leftovers(&folder);
+        let tmp_zip = write::hidden_tmp(&zip);
+        let staging = write::stage(&folder, &out).map_err(fail)?;
+        let done = write_zip(&staging, &tmp_zip, &folder)
+            .and_then(|_| write::swap_in(&staging, &folder))
+            .and_then(|_| {
+                crate::fault::point(&zip)
+                    .and_then(|_| std::fs::rename(&tmp_zip, &zip))
+                    .map_err(|e| Diagnostic::error(&zip, format!("cannot move into place: {e}")))
+            });
+        if done.is_err() {
+            let _ = std::fs::remove_dir_all(&staging);
+            let _ = std::fs::remove_file(&tmp_zip);
+        }
+        done.map_err(fail)?;
         Ok(PackageReport {
             folder,
             zip,
@@ -277,10 +292,11 @@ fn csv_bytes<T: Serialize>(rows: &[T]) -> Result<Vec<u8>, Diagnostic> {
         .map_err(|e| Diagnostic::error("package", format!("cannot write CSV: {e}")))
 }
 
-/// Zips `folder` (without crosswalk's marker file) into `zip`, written beside it and renamed
-/// into place so a reader never sees half a file. Entries are sorted, timestamps fixed: the same
-/// package gives the same bytes.
-fn write_zip(folder: &Path, zip: &Path) -> Result<(), Diagnostic> {
+/// Zips `folder` (without crosswalk's marker file) into `tmp`, its entries under the name of
+/// `named` (the folder the package is published as). Entries are sorted, timestamps fixed: the
+/// same package gives the same bytes.
+fn write_zip(folder: &Path, tmp: &Path, named: &Path) -> Result<(), Diagnostic> {
+    let zip = tmp;
     let err = |e: &dyn std::fmt::Display| Diagnostic::error(zip, format!("cannot write zip: {e}"));
     let mut files: Vec<PathBuf> = walkdir::WalkDir::new(folder)
         .sort_by_file_name()
@@ -290,13 +306,13 @@ fn write_zip(folder: &Path, zip: &Path) -> Result<(), Diagnostic> {
         .map(|e| e.into_path())
         .collect();
     files.sort();
-    let tmp = zip.with_extension("zip.partial");
-    let file = std::fs::File::create(&tmp).map_err(|e| err(&e))?;
+    crate::fault::point(tmp).map_err(|e| err(&e))?;
+    let file = std::fs::File::create(tmp).map_err(|e| err(&e))?;
     let mut w = zip::ZipWriter::new(std::io::BufWriter::new(file));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .large_file(true);
-    let prefix = folder
+    let prefix = named
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
@@ -313,6 +329,5 @@ fn write_zip(folder: &Path, zip: &Path) -> Result<(), Diagnostic> {
     }
     let mut inner = w.finish().map_err(|e| err(&e))?;
     inner.flush().map_err(|e| err(&e))?;
-    drop(inner);
-    std::fs::rename(&tmp, zip).map_err(|e| err(&e))
+    Ok(())
 }

@@ -10,6 +10,7 @@ use crate::load;
 use crate::model::Date;
 use crate::model::DocKind;
 use crate::overlap::{self, Pair};
+use crate::publish::Publisher;
 use crate::render::{self, BodySpan, Renderer, SiteView, Theme};
 use crate::resolve::{self, Model, SealState};
 use crate::view;
@@ -39,8 +40,11 @@ pub struct Options {
     /// What earlier builds in this process (`serve`) kept of the site's inputs.
     pub session: Option<std::sync::Arc<std::sync::Mutex<Session>>>,
     /// The output folder is this process's own (`serve`'s temporary folder): files the last
-    /// build left there are taken to be there, not checked one by one.
+    /// build left there are taken to be there, not checked one by one, and updated in place.
+    /// Any other output is published as a generation (see `publish.rs`).
     pub private_output: bool,
+    /// Refuse at once, instead of waiting, when another process holds the output's lock.
+    pub no_wait: bool,
 }
 
 /// What a long-running process (`serve`) keeps of a site's inputs between builds, so that when
@@ -306,6 +310,19 @@ impl Site {
         let mut timings = Vec::new();
         let dest = write::check_output_dir(&self.root, output.unwrap_or(&self.config.output))
             .map_err(fail)?;
+        // Any output but `serve`'s own is published as a generation, under the output's lock.
+        let mut publisher = if opts.private_output {
+            None
+        } else {
+            let wait = if opts.no_wait {
+                crate::lock::Wait::No
+            } else {
+                crate::lock::Wait::Yes
+            };
+            Some(Publisher::new(&dest, wait, opts.quiet).map_err(fail)?)
+        };
+        // A generation brought up to date with the published one, once one is needed.
+        let mut prepared: Option<crate::publish::Prepared> = None;
 
         // What the last build into `dest` was made from, if the site keeps a cache folder.
         let t = Instant::now();
@@ -402,7 +419,23 @@ impl Site {
                 Changes::Modified(changed) => {
                     let t = Instant::now();
                     let docs = read_docs(&stamp_path, st, Some(&changed));
-                    if let Some((written, spans)) = self.splice_bodies(&dest, &docs, &changed)
+                    // Bodies are spliced into a new generation (or `serve`'s own output).
+                    let (into, manifest_text) = match &mut publisher {
+                        Some(p) => {
+                            let text = std::fs::read_to_string(dest.join(write::MANIFEST)).ok();
+                            let prep = p.prepare().map_err(fail)?;
+                            let work = prep.work.clone();
+                            prepared = Some(prep);
+                            (work, text)
+                        }
+                        None => (dest.clone(), None),
+                    };
+                    let spliced = self.splice_bodies(&into, manifest_text, &docs, &changed);
+                    if let (Some(p), Some(_)) = (&publisher, &spliced) {
+                        p.publish(&into).map_err(fail)?;
+                        prepared = None;
+                    }
+                    if let Some((written, spans)) = spliced
                         && let Some(now_text) = now.to_text()
                     {
                         // The output's manifest was patched on disk.
@@ -517,13 +550,17 @@ impl Site {
         let t = Instant::now();
         let renderer = Renderer::new(&theme, &site);
         let linked = self.config.evidence_files == crate::config::EvidenceFiles::Link;
-        let writer = Writer::begin(
-            &dest,
-            linked,
-            opts.private_output,
-            last.and_then(|l| l.manifest),
-        )
-        .map_err(fail)?;
+        let (into, known) = match &mut publisher {
+            Some(p) => {
+                let prep = match prepared.take() {
+                    Some(prep) => prep,
+                    None => p.prepare().map_err(fail)?,
+                };
+                (prep.work, prep.current)
+            }
+            None => (dest.clone(), last.and_then(|l| l.manifest)),
+        };
+        let writer = Writer::begin(&into, linked, opts.private_output, known).map_err(fail)?;
         let previous = writer
             .previous()
             .filter(|_| !opts.force)
@@ -762,6 +799,9 @@ impl Site {
         let (stats, manifest, unsaved) = writer
             .finish_with(Some(inputs), Vec::new(), keep.is_some())
             .map_err(fail)?;
+        if let Some(p) = &publisher {
+            p.publish(&into).map_err(fail)?;
+        }
         if let Some(session) = keep {
             let artifacts = model.evidence.iter().map(|e| e.artifact.clone()).collect();
             session.lock().unwrap_or_else(|e| e.into_inner()).published = Some((artifacts, linked));
@@ -853,6 +893,7 @@ impl Site {
     fn splice_bodies(
         &self,
         dest: &Path,
+        manifest: Option<String>,
         docs: &BTreeMap<String, DocStamp>,
         changed: &[String],
     ) -> Option<(usize, Vec<(String, BodySpan)>)> {
@@ -873,6 +914,7 @@ impl Site {
         let pages: Vec<String> = by_page.keys().cloned().collect();
         let written = write::patch_pages(
             dest,
+            manifest,
             |page, now| {
                 let (rel, recorded, doc) = by_page.get(page)?;
                 let body = render::markdown(
@@ -1167,15 +1209,26 @@ impl Site {
 
     /// Appends a ledger line for every evidence artifact that is new or changed since its last
     /// line, signed when a key is configured. Refuses while the site or the ledger has errors.
-    pub fn seal(&self, opts: &Options) -> Result<SealReport, Diagnostics> {
+    /// Holds the ledger's lock from before the ledger is read until the append is on disk, so
+    /// two seals never fork or interleave the chain; `wait` says whether to wait for another
+    /// seal or refuse at once.
+    pub fn seal(&self, opts: &Options, wait: crate::lock::Wait) -> Result<SealReport, Diagnostics> {
         let fail = |d: Diagnostic| {
             let mut ds = Diagnostics::default();
             ds.push(d);
             ds
         };
+        let shown = &self.config.ledger;
+        let path = self.ledger_path().map_err(fail)?;
+        // An existing ledger is locked before the site is read, so the analysis (which walks the
+        // chain and checks every signature) sees the ledger the append extends.
+        let held =
+            crate::ledger::Ledger::open(&path, shown, false, wait, opts.quiet).map_err(fail)?;
         let analysis = self.analyse_for_ledger(opts).map_err(fail)?;
         if analysis.diagnostics.has_errors() {
-            return Err(analysis.diagnostics);
+            let mut ds = analysis.diagnostics;
+            ds.extend(self.torn_ledger_note());
+            return Err(ds);
         }
         let key_path = std::env::var_os("CROSSWALK_SIGNING_KEY")
             .map(PathBuf::from)
@@ -1212,23 +1265,101 @@ impl Site {
                 })
             })
             .collect();
-        let (lines, _) = read_ledger(&self.root, &self.config);
         let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
-        let ledger = self.root.join(&self.config.ledger);
-        let appended = crate::ledger::seal(
-            &ledger,
-            &self.config.ledger,
-            &lines,
-            &current,
-            key.as_ref(),
-            &now,
-        )
-        .map_err(fail)?;
+        // A ledger made after the analysis (the first seal, maybe by another process meanwhile)
+        // has its signatures checked under its lock; the analysis checked those of a held one.
+        let (ledger, signatures) = match held {
+            Some(l) => (l, None),
+            None if current.is_empty() => {
+                return Ok(SealReport {
+                    appended: Vec::new(),
+                    signed: key.is_some(),
+                    ledger: shown.clone(),
+                });
+            }
+            None => (
+                crate::ledger::Ledger::open(&path, shown, true, wait, opts.quiet)
+                    .map_err(fail)?
+                    .ok_or_else(|| fail(Diagnostic::error(shown, "cannot create the ledger")))?,
+                model.public_key.as_ref().map(|k| &k.key),
+            ),
+        };
+        let appended = ledger
+            .append(&current, key.as_ref(), signatures, &now)
+            .map_err(|ds| {
+                let mut out = Diagnostics::default();
+                out.extend(ds);
+                out
+            })?;
         Ok(SealReport {
             appended,
             signed: key.is_some(),
-            ledger: self.config.ledger.clone(),
+            ledger: shown.clone(),
         })
+    }
+
+    /// `crosswalk seal --repair`: under the ledger's lock, mends a last line left without its
+    /// newline (`ledger::Ledger::repair`), saving torn bytes in the site's `.crosswalk-cache/`
+    /// when it has one. None when there is no ledger.
+    pub fn repair_ledger(
+        &self,
+        wait: crate::lock::Wait,
+        quiet: bool,
+    ) -> Result<Option<crate::ledger::Repair>, Diagnostics> {
+        let fail = |ds: Vec<Diagnostic>| {
+            let mut out = Diagnostics::default();
+            out.extend(ds);
+            out
+        };
+        let path = self.ledger_path().map_err(|d| fail(vec![d]))?;
+        let Some(ledger) =
+            crate::ledger::Ledger::open(&path, &self.config.ledger, false, wait, quiet)
+                .map_err(|d| fail(vec![d]))?
+        else {
+            return Ok(None);
+        };
+        let cache = self.root.join(CACHE_DIR);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        ledger
+            .repair(cache.is_dir().then_some(cache.as_path()), now)
+            .map(Some)
+            .map_err(fail)
+    }
+
+    /// The ledger's path, refused when it would lead outside the site: seal writes the ledger
+    /// and nothing else.
+    fn ledger_path(&self) -> Result<PathBuf, Diagnostic> {
+        use std::path::Component;
+        let rel = &self.config.ledger;
+        let path = self.root.join(rel);
+        let plain = rel
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+        let inside = match (path.canonicalize(), self.root.canonicalize()) {
+            (Ok(real), Ok(root)) => real.starts_with(root),
+            _ => true,
+        };
+        if plain && inside {
+            Ok(path)
+        } else {
+            Err(Diagnostic::error(
+                rel,
+                "the ledger lies outside the site: refusing to write it",
+            )
+            .with_hint("set `ledger:` in crosswalk.yaml to a path inside the site"))
+        }
+    }
+
+    /// The torn-line error for a ledger that is not valid UTF-8 (a cut inside a character), which
+    /// loading reports only as such.
+    fn torn_ledger_note(&self) -> Option<Diagnostic> {
+        let bytes = std::fs::read(self.root.join(&self.config.ledger)).ok()?;
+        if load::decode_utf8(&bytes, &self.config.ledger).is_ok() {
+            return None;
+        }
+        crate::ledger::torn_note(&bytes, &self.config.ledger)
     }
 
     /// Walks the ledger's chain, checks every signature, and re-hashes the file behind every
@@ -1247,6 +1378,7 @@ impl Site {
             );
             return Ok(report);
         }
+        report.diagnostics.extend(self.torn_ledger_note());
         let (lines, _) = read_ledger(&self.root, &self.config);
         report.lines = lines.len();
         let latest = crate::ledger::latest(&lines);

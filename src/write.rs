@@ -132,13 +132,17 @@ pub struct PagePatch {
 /// target and renamed over it, then the manifest, with those pages' lines rewritten, the same way.
 pub fn patch_pages(
     dest: &Path,
+    manifest: Option<String>,
     mut make: impl FnMut(&str, &[u8]) -> Option<PagePatch>,
     pages: &[String],
 ) -> Option<usize> {
     if !dest.join(MARKER).exists() {
         return None;
     }
-    let mut text = std::fs::read_to_string(dest.join(MANIFEST)).ok()?;
+    let mut text = match manifest {
+        Some(text) => text,
+        None => std::fs::read_to_string(dest.join(MANIFEST)).ok()?,
+    };
     let mut patches = Vec::new();
     for page in pages {
         let target = safe_join(dest, page).ok()?;
@@ -252,6 +256,11 @@ fn io_err(what: &str, p: &Path, e: std::io::Error) -> Diagnostic {
     Diagnostic::error(p, format!("{what}: {e}"))
 }
 
+/// A fault point (src/fault.rs) before an operation on `p`.
+fn fp(what: &str, p: &Path) -> Result<(), Diagnostic> {
+    crate::fault::point(p).map_err(|e| io_err(what, p, e))
+}
+
 impl Writer {
     /// Starts writing into `dest`, incrementally when it holds a previous build's output.
     /// `link`: evidence files are hard-linked rather than copied where possible.
@@ -319,6 +328,7 @@ impl Writer {
         if let Some(parent) = parent
             && !self.state().dirs.contains(&parent)
         {
+            fp("cannot create folder", &parent)?;
             std::fs::create_dir_all(&parent)
                 .map_err(|e| io_err("cannot create folder", &parent, e))?;
             self.state().dirs.insert(parent);
@@ -336,6 +346,7 @@ impl Writer {
     /// Writes a generated file.
     pub fn put(&self, rel: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
         if let Some(t) = self.target(rel, content_hash(bytes))? {
+            fp("cannot write", &t)?;
             std::fs::write(&t, bytes).map_err(|e| io_err("cannot write", &t, e))?;
         }
         Ok(())
@@ -347,6 +358,7 @@ impl Writer {
         // every published file, not only those whose content changed.
         let mode = if self.link { "link" } else { "copy" };
         if let Some(t) = self.target(rel, format!("{mode}:sha256:{sha256}"))? {
+            fp("cannot write", &t)?;
             place_file(src, &t, self.link).map_err(|e| io_err("cannot copy", src, e))?;
         }
         Ok(())
@@ -436,6 +448,7 @@ impl Writer {
             Mode::Full { staging } => {
                 let manifest_bytes = manifest.to_text().into_bytes();
                 let written = |p: &Path, bytes: &[u8]| {
+                    fp("cannot write", p)?;
                     std::fs::write(p, bytes).map_err(|e| io_err("cannot write", p, e))
                 };
                 let result = std::fs::create_dir_all(staging.join(".crosswalk"))
@@ -471,7 +484,8 @@ impl Writer {
                 if !defer {
                     let target = self.dest.join(MANIFEST);
                     let tmp = tmp_beside(&target);
-                    if let Err(e) = std::fs::create_dir_all(self.dest.join(".crosswalk"))
+                    if let Err(e) = crate::fault::point(&tmp)
+                        .and_then(|_| std::fs::create_dir_all(self.dest.join(".crosswalk")))
                         .and_then(|_| std::fs::write(&tmp, manifest.to_text()))
                     {
                         for (t, _) in &staged {
@@ -482,6 +496,7 @@ impl Writer {
                     staged.push((tmp, target));
                 }
                 for (tmp, target) in &staged {
+                    fp("cannot move into place", target)?;
                     std::fs::rename(tmp, target)
                         .map_err(|e| io_err("cannot move into place", target, e))?;
                     // Renaming a hard link onto another link to the same file does nothing (an
@@ -491,6 +506,7 @@ impl Writer {
                     }
                 }
                 for p in removed {
+                    fp("cannot remove", &self.dest.join(p))?;
                     remove_published(&self.dest, p);
                 }
                 Ok((stats, std::sync::Arc::new(manifest), defer))
@@ -529,7 +545,7 @@ pub fn save_manifest(dest: &Path, manifest: &Manifest) -> Result<(), Diagnostic>
 
 /// Removes a published file the build no longer produces, and any folder that leaves empty
 /// (never the output itself).
-fn remove_published(dest: &Path, rel: &str) {
+pub(crate) fn remove_published(dest: &Path, rel: &str) {
     if let Ok(target) = safe_join(dest, rel) {
         let _ = std::fs::remove_file(&target);
         let mut dir = target.parent().map(Path::to_path_buf);
@@ -553,8 +569,12 @@ pub fn check_output_dir(root: &Path, output: &Path) -> Result<PathBuf, Diagnosti
     } else {
         root.join(output)
     });
-    // Resolve symlinks in the part that exists.
-    let out = resolve_existing(&out);
+    // Resolve symlinks in the part that exists, but the output's own name: the output is a link
+    // to its published generation (publish.rs), which is replaced, never followed.
+    let out = match (out.parent(), out.file_name()) {
+        (Some(parent), Some(name)) => resolve_existing(parent).join(name),
+        _ => resolve_existing(&out),
+    };
     let refuse = |why: &str| {
         Err(Diagnostic::error(
             crate::config::CONFIG_FILE,
@@ -652,18 +672,19 @@ fn prepare_staging(dest: &Path) -> Result<PathBuf, Diagnostic> {
 }
 
 /// Swap: the old output moves aside, the complete new one takes its name, the old one goes.
-fn swap_in(staging: &Path, dest: &Path) -> Result<(), Diagnostic> {
+pub fn swap_in(staging: &Path, dest: &Path) -> Result<(), Diagnostic> {
     let name = dest
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "public".into());
     let parent = dest.parent().unwrap_or(Path::new("."));
     let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+    fp("cannot move the previous output aside", dest)?;
     if dest.exists() {
         std::fs::rename(dest, &old)
             .map_err(|e| io_err("cannot move the previous output aside", dest, e))?;
     }
-    if let Err(e) = std::fs::rename(staging, dest) {
+    if let Err(e) = crate::fault::point(dest).and_then(|_| std::fs::rename(staging, dest)) {
         if old.exists() {
             let _ = std::fs::rename(&old, dest);
         }
@@ -678,12 +699,61 @@ fn swap_in(staging: &Path, dest: &Path) -> Result<(), Diagnostic> {
 /// Writes `output` into `dest` atomically (see the module comment). Files are copied, never
 /// linked: what this writes (an audit package) is handed to others.
 pub fn write_atomic(dest: &Path, output: &Output) -> Result<(), Diagnostic> {
-    let staging = prepare_staging(dest)?;
-    let result = fill(&staging, output).and_then(|_| swap_in(&staging, dest));
+    let staging = stage(dest, output)?;
+    let result = swap_in(&staging, dest);
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&staging);
     }
     result
+}
+
+/// `output` written whole into a fresh staging folder beside `dest`, to be swapped in.
+pub fn stage(dest: &Path, output: &Output) -> Result<PathBuf, Diagnostic> {
+    let staging = prepare_staging(dest)?;
+    if let Err(e) = fill(&staging, output) {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(e);
+    }
+    Ok(staging)
+}
+
+/// A hidden temporary name beside `target`, of this process's own.
+pub fn hidden_tmp(target: &Path) -> PathBuf {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    target.with_file_name(format!(".{name}.crosswalk-tmp-{}", std::process::id()))
+}
+
+/// Removes what a killed writer of `dest` (or of `dest.zip`) left beside it: staging and old
+/// folders and hidden temporary files, by their names.
+pub fn clear_leftovers(dest: &Path) {
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let Some(parent) = dest.parent() else { return };
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let prefixes = [
+        format!(".{name}.staging-"),
+        format!(".{name}.old-"),
+        format!(".{name}.zip.crosswalk-tmp-"),
+        format!("{name}.zip.partial"),
+    ];
+    for e in entries.flatten() {
+        let n = e.file_name().to_string_lossy().into_owned();
+        if prefixes.iter().any(|p| n.starts_with(p.as_str())) {
+            let p = e.path();
+            if p.is_dir() {
+                let _ = std::fs::remove_dir_all(&p);
+            } else {
+                let _ = std::fs::remove_file(&p);
+            }
+        }
+    }
 }
 
 fn fill(staging: &Path, output: &Output) -> Result<(), Diagnostic> {
@@ -706,10 +776,12 @@ fn fill(staging: &Path, output: &Output) -> Result<(), Diagnostic> {
     }
     output.files.par_iter().try_for_each(|(p, bytes)| {
         let target = safe_join(staging, p)?;
+        fp("cannot write", &target)?;
         std::fs::write(&target, bytes).map_err(|e| err("cannot write", &target, e))
     })?;
     output.copies.par_iter().try_for_each(|(p, src, _)| {
         let target = safe_join(staging, p)?;
+        fp("cannot write", &target)?;
         std::fs::copy(src, &target)
             .map(|_| ())
             .map_err(|e| err("cannot copy", src, e))
@@ -718,7 +790,7 @@ fn fill(staging: &Path, output: &Output) -> Result<(), Diagnostic> {
 }
 
 /// Joins a generated relative path onto the staging folder, refusing anything that could escape.
-fn safe_join(base: &Path, rel: &str) -> Result<PathBuf, Diagnostic> {
+pub(crate) fn safe_join(base: &Path, rel: &str) -> Result<PathBuf, Diagnostic> {
     let p = Path::new(rel);
     let ok = !rel.is_empty() && p.components().all(|c| matches!(c, Component::Normal(_)));
     if ok {

@@ -56,14 +56,25 @@ fn successful_rebuild_replaces_the_output_and_leaves_nothing_beside_it() {
     );
     assert!(site.out().join("policies/POL-ACCESS.html").is_file());
 
+    // Beside the output: only its hidden folder of generations (publish.rs), holding the lock
+    // and the generations kept, no staging or old folder.
     let beside: Vec<String> = std::fs::read_dir(&site.root)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.starts_with('.'))
         .collect();
+    assert_eq!(
+        beside,
+        [".public.crosswalk"],
+        "staging or old folders left beside the output"
+    );
+    let home: Vec<String> = std::fs::read_dir(site.path(".public.crosswalk"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     assert!(
-        beside.is_empty(),
-        "staging or old folders left beside the output: {beside:?}"
+        home.iter().all(|n| n == "lock" || n.starts_with("gen-")),
+        "{home:?}"
     );
 }
 

@@ -20,6 +20,10 @@ pub struct Args {
     /// Rebuild even if no input changed since the last build
     #[arg(long)]
     force: bool,
+    /// Refuse at once (exit 1) if another process is building into the same output, instead of
+    /// waiting for it
+    #[arg(long)]
+    no_wait: bool,
 }
 
 pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
@@ -27,6 +31,7 @@ pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
     let output = a.output.map(crate::from_cwd);
     let mut opts = a.common.options(a.profile);
     opts.force = a.force;
+    opts.no_wait = a.no_wait;
     let report = match site.build(&opts, output.as_deref()) {
         Ok(r) => r,
         Err(diags) => {
