@@ -38,6 +38,7 @@ for ((i = 1; i <= REPS; i++)); do
         bin=$OLD; [[ $which == new ]] && bin=$NEW
         out=$WORK/out-$which
         set_aside "$out"
+        set_aside "$WORK/.out-$which.crosswalk"
         find "$SITE" -mindepth 2 -path "$SITE/.*" -delete
         sync
         t0=$(date +%s%N)

@@ -132,8 +132,9 @@ fi
 
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-count_html() { find "$1" -name '*.html' -type f | wc -l | tr -d ' '; }
-count_newer() { find "$1" -name '*.html' -type f -newer "$2" | wc -l | tr -d ' '; }
+# The output is a link to its published generation (docs/reliability.md): "$1/" follows it.
+count_html() { find "$1/" -name '*.html' -type f | wc -l | tr -d ' '; }
+count_newer() { find "$1/" -name '*.html' -type f -newer "$2" | wc -l | tr -d ' '; }
 
 fmt_s() { awk -v ms="$1" 'BEGIN { if (ms < 1000) printf "%d ms", ms; else printf "%.2f s", ms / 1000 }'; }
 fmt_cpu() { if (($1 < 10)); then echo "<10 ms"; else fmt_s "$1"; fi; }  # GNU time: 1/100 s
@@ -168,7 +169,8 @@ for N in "${SIZES[@]}"; do
         # From scratch: no output, and nothing left in any cache crosswalk keeps in the site (the
         # contents of every dot-folder at the site's top level; the folders themselves stay, as
         # crosswalk uses .crosswalk-cache/ only if it exists).
-        set_aside "$OUT"
+        # The output link and its hidden folder of generations.
+        set_aside "$OUT" "$(dirname "$OUT")/.$(basename "$OUT").crosswalk"
         find "$SITE" -mindepth 2 -path "$SITE/.*" -delete
         timed "full" "${build[@]}"
         full_ms+=("$WALL_MS"); full_kb+=("$RSS_KB"); full_cpu+=("$CPU_MS")
