@@ -114,7 +114,10 @@ pub fn scaffold(dir: &Path, today: crate::model::Date) -> Result<(), Diagnostic>
             "content/evidence/files/access-review.csv",
             ACCESS_REVIEW_CSV,
         ),
-        (".gitignore", "/public\n/.public.crosswalk/\n/packages/\n/.crosswalk-cache/\n"),
+        (
+            ".gitignore",
+            "/public\n/.public.crosswalk/\n/packages/\n/.crosswalk-cache/\n",
+        ),
     ];
     // Written into a hidden folder beside `dir` and renamed into place whole: a killed `init`
     // leaves no half site (the next `init` clears what it left).

@@ -20,6 +20,9 @@ pub enum Change {
     Config,
 }
 
+/// The folders of a site that `serve` watches recursively (the root itself is watched alone).
+pub const FOLDERS: [&str; 3] = ["content", "mappings", "themes"];
+
 /// Whether `name` is an editor's scratch file: vim swap and backup files (`.x.swp`, `x~`, the
 /// `4913` probe), emacs lock files (`.#x`), and the temporary files of write-then-rename saves.
 fn is_scratch(name: &str) -> bool {
@@ -124,6 +127,16 @@ impl Burst {
             .collect()
     }
 
+    /// The watched folders ([`FOLDERS`]) that this burst created, removed or moved themselves,
+    /// not only files in them: a folder made again must be watched again.
+    pub fn top_folders(&self, root: &Path) -> Vec<PathBuf> {
+        FOLDERS
+            .iter()
+            .map(|f| root.join(f))
+            .filter(|p| self.files.contains_key(p))
+            .collect()
+    }
+
     /// What changed, in a stable order; empty if nothing a build reads did.
     pub fn changes(&self) -> Vec<Change> {
         self.changes.iter().copied().collect()
@@ -182,6 +195,35 @@ mod tests {
         ] {
             assert_eq!(classify(root, out, Path::new(p)), None, "{p}");
         }
+    }
+
+    #[test]
+    fn a_burst_names_the_watched_folders_made_again() {
+        let (root, out) = (Path::new("/site"), Path::new("/site/public"));
+        let mut b = Burst::default();
+        b.add(
+            root,
+            out,
+            Path::new("/site/content/policies/a.md"),
+            Step::Changed,
+        );
+        b.add(
+            root,
+            out,
+            Path::new("/site/content/policies"),
+            Step::Changed,
+        );
+        assert!(b.top_folders(root).is_empty());
+        b.add(root, out, Path::new("/site/content"), Step::Changed);
+        b.add(root, out, Path::new("/site/themes"), Step::Replaced);
+        b.add(root, out, Path::new("/site/public"), Step::Changed);
+        assert_eq!(
+            b.top_folders(root),
+            vec![
+                PathBuf::from("/site/content"),
+                PathBuf::from("/site/themes")
+            ]
+        );
     }
 
     #[test]
