@@ -10,6 +10,8 @@
 #   BENCH_BUDGET  seconds one size may take; above it the size runs 1 repetition (default 720)
 #   CROSSWALK     a crosswalk binary to use instead of building target/release/crosswalk
 #   BENCH_SEED    generator seed (default 1)
+#   BENCH_MAPPINGS  the mappings/frameworks/ folder the generator takes control ids from (default
+#                 this checkout's; an older checkout's to time an older binary on the same site)
 #   BENCH_NO_CACHE_DIR=1  generate the site without .crosswalk-cache/ (crosswalk then keeps no
 #                 input fingerprint, so a no-change rebuild cannot stop early)
 #   BENCH_NICE    run the timed commands under `nice -n BENCH_NICE` (e.g. -10 as root, to keep
@@ -157,6 +159,7 @@ for N in "${SIZES[@]}"; do
     set_aside "$DIR"
     log "N=$N: generating site"
     gen_args=("$DIR" "$N" --seed "$SEED")
+    if [[ -n ${BENCH_MAPPINGS:-} ]]; then gen_args+=(--mappings "$BENCH_MAPPINGS"); fi
     if [[ -n ${BENCH_NO_CACHE_DIR:-} ]]; then gen_args+=(--no-cache-dir); fi
     python3 "$REPO/benches/gen_site.py" "${gen_args[@]}"
     build=("$BIN" build --root "$SITE" --output "$OUT" --today "$TODAY" --quiet)
