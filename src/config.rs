@@ -240,7 +240,7 @@ impl Config {
                 Diagnostic::error(&shown, format!("cannot read: {e}"))
             }
         })?;
-        let text = crate::load::decode_utf8(&bytes, &shown)?;
+        let text = crate::base::text::decode_utf8(&bytes, &shown)?;
         Config::parse(text, &shown)
     }
 

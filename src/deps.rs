@@ -12,19 +12,13 @@
 //! in `globals`. tests/page_keys.rs checks the outcome against clean builds after a long
 //! seeded sequence of edits of every kind.
 
+use crate::base::hash::hash_bytes;
 use crate::coverage::{Coverage, Item};
 use crate::freshness::{evidence_expiry, next_review};
 use crate::resolve::{ControlKey, Model, ResolvedEvidence};
 use crate::view::{Plan, Planned};
 use rayon::prelude::*;
 use std::hash::{DefaultHasher, Hash, Hasher};
-
-/// A 64-bit hash of some bytes, the same in every process of one build of crosswalk.
-pub fn hash_bytes(bytes: &[u8]) -> u64 {
-    let mut h = DefaultHasher::new();
-    h.write(bytes);
-    h.finish()
-}
 
 fn hash_of(parts: impl Hash) -> u64 {
     let mut h = DefaultHasher::new();

@@ -263,7 +263,7 @@ pub fn headline(model: &Model, r: &GapReport) -> String {
         r.controls,
         r.elements_remaining,
         r.elements,
-        crate::view::pct(r.coverage),
+        crate::base::text::pct(r.coverage),
         if r.derived {
             ", derived through the hub"
         } else {

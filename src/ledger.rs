@@ -10,8 +10,8 @@
 //! newline (an older crash, a full disk) is refused, and `Ledger::repair` (`crosswalk seal
 //! --repair`) mends it: a complete entry gets its newline, torn bytes are moved out.
 
+use crate::base::hash::hex;
 use crate::diagnostic::{Diagnostic, Pos};
-use crate::load::hex;
 use crate::lock::{Lock, Wait};
 use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey};
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
@@ -193,7 +193,7 @@ pub fn torn_diagnostic(path: &Path, t: &Torn, repairable: bool) -> Diagnostic {
 /// decode the whole file (a cut inside a multi-byte character).
 pub fn torn_note(bytes: &[u8], path: &Path) -> Option<Diagnostic> {
     let t = torn_tail(bytes)?;
-    let repairable = crate::load::decode_utf8(&bytes[..t.start], path)
+    let repairable = crate::base::text::decode_utf8(&bytes[..t.start], path)
         .is_ok_and(|text| read(&text, path).1.is_empty());
     Some(torn_diagnostic(path, &t, repairable))
 }
@@ -370,7 +370,7 @@ impl Ledger {
     ) -> Result<Vec<Entry>, Vec<Diagnostic>> {
         let shown = self.shown.as_path();
         let bytes = self.bytes().map_err(|d| vec![d])?;
-        let text = crate::load::decode_utf8(&bytes, shown).map_err(|d| {
+        let text = crate::base::text::decode_utf8(&bytes, shown).map_err(|d| {
             std::iter::once(d)
                 .chain(torn_note(&bytes, shown))
                 .collect::<Vec<_>>()
@@ -435,7 +435,7 @@ impl Ledger {
                 lines: bytes.iter().filter(|&&b| b == b'\n').count(),
             });
         };
-        let earlier = match crate::load::decode_utf8(&bytes[..t.start], shown) {
+        let earlier = match crate::base::text::decode_utf8(&bytes[..t.start], shown) {
             Ok(text) => read(&text, shown).1,
             Err(d) => vec![d],
         };
@@ -649,7 +649,7 @@ pub fn check_file(root: &Path, entry: &Entry) -> FileState {
     if Path::new(&entry.path).is_absolute() || (p.exists() && inside(&p).is_none()) {
         return FileState::Outside;
     }
-    match crate::load::hash_file(&p) {
+    match crate::base::hash::hash_file(&p) {
         Ok((sha, _)) if sha == entry.sha256 => FileState::Intact,
         Ok((sha, _)) => FileState::Altered {
             expected: entry.sha256.clone(),

@@ -9,6 +9,7 @@
 //!
 //! [`site::Site`] runs it; the `crosswalk` binary is a thin shell over this library.
 
+pub mod base;
 pub mod cache;
 pub mod config;
 pub mod coverage;

@@ -1,6 +1,8 @@
 //! Stage 1: find every input file and parse it, in parallel. Nothing here knows about other
 //! files: cross-references are the resolve stage's job.
 
+use crate::base::hash::{hash_file, hex};
+use crate::base::text::decode_utf8;
 use crate::cache::HashCache;
 use crate::diagnostic::{Diagnostic, Pos};
 use crate::embedded;
@@ -60,7 +62,7 @@ impl Artifact {
     /// The name it is published under in `evidence/files/` (`resolve::artifact_name`).
     pub fn published_name(&self) -> &str {
         self.url
-            .strip_prefix(crate::view::ARTIFACT_FOLDER)
+            .strip_prefix(crate::model::ARTIFACT_FOLDER)
             .unwrap_or(&self.url)
     }
 }
@@ -581,23 +583,6 @@ pub fn read_site_file(
     RealPaths::new(root, canonical_root).read(rel)
 }
 
-pub fn decode_utf8(bytes: &[u8], path: &Path) -> Result<String, Diagnostic> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(s) => Ok(s.to_string()),
-        Err(e) => {
-            let good = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or("");
-            let pos = Pos::of_offset(good, good.len());
-            Err(Diagnostic::error(
-                path,
-                format!("not valid UTF-8 (byte 0x{:02X})", bytes[e.valid_up_to()]),
-            )
-            .at(Some(pos))
-            .with_hint("save the file as UTF-8"))
-        }
-    }
-}
-
 /// Front matter split from a Markdown file: the YAML between the first two `---` lines.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Split<'a> {
@@ -688,7 +673,7 @@ pub fn parse_document(kind: DocKind, rel: &Path, text: &str) -> Result<Document,
         front_matter_line: split.yaml_line,
         body: split.body.to_string(),
         meta,
-        fingerprint: crate::deps::hash_bytes(text.as_bytes()),
+        fingerprint: crate::base::hash::hash_bytes(text.as_bytes()),
         link_key: Default::default(),
     })
 }
@@ -920,8 +905,8 @@ fn locate_artifact(
         .unwrap_or_else(|| "artifact".into());
     let url = format!(
         "{}{}",
-        crate::view::ARTIFACT_FOLDER,
-        crate::resolve::artifact_name(&ev.meta.id, &file_name)
+        crate::model::ARTIFACT_FOLDER,
+        crate::model::artifact_name(&ev.meta.id, &file_name)
     );
     Ok(Some(Artifact {
         absolute: real,
@@ -1038,38 +1023,6 @@ fn load_ledger(
             Err(d) => diags.push(d),
         }
     }
-}
-
-/// SHA-256 (lowercase hex) and size of a file, read in 64 KiB chunks.
-pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
-    thread_local! {
-        static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; 64 * 1024]);
-    }
-    let mut f = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut size = 0u64;
-    BUF.with_borrow_mut(|buf| {
-        loop {
-            let n = f.read(buf)?;
-            if n == 0 {
-                break;
-            }
-            size += n as u64;
-            hasher.update(&buf[..n]);
-        }
-        Ok::<(), std::io::Error>(())
-    })?;
-    Ok((hex(&hasher.finalize()), size))
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[(b >> 4) as usize] as char);
-        s.push(DIGITS[(b & 0xf) as usize] as char);
-    }
-    s
 }
 
 /// Built-in mapping files overlaid with the site's own `mappings/<sub>/` (same name replaces).

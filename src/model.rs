@@ -185,6 +185,15 @@ pub(crate) fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String
     d.deserialize_str(V)
 }
 
+/// The folder every evidence artifact is published in.
+pub const ARTIFACT_FOLDER: &str = "evidence/files/";
+
+/// The flat name an evidence artifact is published under in `evidence/files/`: the record's id,
+/// `-`, and the file's own name (one folder for every artifact, not one per record).
+pub fn artifact_name(id: &str, file_name: &str) -> String {
+    format!("{id}-{file_name}")
+}
+
 /// Front matter of a policy, procedure, standard or plan.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -95,7 +95,7 @@ impl Theme {
         let mut templates = Vec::new();
         for (rel, (shown, bytes)) in files {
             if let Some(t) = rel.strip_prefix("templates/") {
-                let text = crate::load::decode_utf8(&bytes, &shown)?;
+                let text = crate::base::text::decode_utf8(&bytes, &shown)?;
                 templates.push((t.to_string(), text, shown));
             } else if let Some(s) = rel.strip_prefix("static/") {
                 static_files.insert(s.to_string(), bytes);

@@ -353,7 +353,7 @@ pub fn map_text(m: &MapReport) -> String {
         let parts: Vec<String> = m
             .coverage
             .iter()
-            .map(|(fw, c)| format!("{fw} {}", crate::view::pct(*c)))
+            .map(|(fw, c)| format!("{fw} {}", crate::base::text::pct(*c)))
             .collect();
         let _ = writeln!(out, "  elements met, by framework: {}", parts.join(", "));
     }
@@ -453,7 +453,7 @@ pub fn overlap_text(model: &Model, report: &OverlapReport) -> String {
                     format!(
                         "{}{}",
                         if p.derived { "~" } else { "" },
-                        crate::view::pct(p.coverage)
+                        crate::base::text::pct(p.coverage)
                     )
                 })
                 .unwrap_or_else(|| "-".into());

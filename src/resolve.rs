@@ -142,12 +142,6 @@ pub fn evidence_file_stem(path: &Path) -> String {
     parts.join("/")
 }
 
-/// The flat name an evidence artifact is published under in `evidence/files/`: the record's id,
-/// `-`, and the file's own name (one folder for every artifact, not one per record).
-pub fn artifact_name(id: &str, file_name: &str) -> String {
-    format!("{id}-{file_name}")
-}
-
 /// An artifact's standing in the evidence ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SealState {
@@ -1440,6 +1434,9 @@ mod tests {
         assert_eq!(stem("content/evidence/q3.reviews.yml"), "q3.reviews");
         assert_eq!(stem("content/evidence/sub/a.yaml"), "sub/a");
         assert_eq!(stem("elsewhere/b.yaml"), "b");
-        assert_eq!(artifact_name("EV-1", "a b.csv"), "EV-1-a b.csv");
+        assert_eq!(
+            crate::model::artifact_name("EV-1", "a b.csv"),
+            "EV-1-a b.csv"
+        );
     }
 }

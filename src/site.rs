@@ -1356,7 +1356,7 @@ impl Site {
     /// loading reports only as such.
     fn torn_ledger_note(&self) -> Option<Diagnostic> {
         let bytes = std::fs::read(self.root.join(&self.config.ledger)).ok()?;
-        if load::decode_utf8(&bytes, &self.config.ledger).is_ok() {
+        if crate::base::text::decode_utf8(&bytes, &self.config.ledger).is_ok() {
             return None;
         }
         crate::ledger::torn_note(&bytes, &self.config.ledger)

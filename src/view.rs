@@ -1,6 +1,7 @@
 //! Stage 4: the small serialisable views the templates see. Templates never see the model itself;
 //! every figure is computed and formatted here, so templates stay simple and themes easy to write.
 
+use crate::base::text::pct;
 use crate::coverage::{Coverage, Item, Status};
 use crate::freshness::{Freshness, evidence_expiry, next_review};
 use crate::model::{Date, DocKind, Relationship};
@@ -188,9 +189,6 @@ pub fn href(path: &str) -> String {
     out
 }
 
-/// The folder every evidence artifact is published in.
-pub const ARTIFACT_FOLDER: &str = "evidence/files/";
-
 /// Where an evidence artifact is copied in the output (a file path, not yet an href): all in one
 /// folder, named `<id>-<file name>`.
 pub fn artifact_url(e: &ResolvedEvidence) -> Option<&str> {
@@ -203,11 +201,6 @@ pub fn pair_url(model: &Model, a: usize, b: usize) -> String {
         model.frameworks[a].slug(),
         model.frameworks[b].slug()
     )
-}
-
-/// A percentage that never rounds a gap away: 99.6% shows as 99%, only a full set as 100%.
-pub fn pct(ratio: f64) -> String {
-    format!("{}%", (ratio * 100.0 + 1e-9).floor() as i64)
 }
 
 fn pct_num(n: usize, d: usize) -> f64 {

@@ -318,7 +318,7 @@ fn audit_package_holds_what_the_audit_needs_and_nothing_else() {
     assert!(!pkg.join("evidence/EV-C").exists());
     let csv = fs::read_to_string(pkg.join("controls-evidence.csv")).unwrap();
     let (sha, _) =
-        crosswalk::load::hash_file(&s.root.join("content/evidence/files/a.csv")).unwrap();
+        crosswalk::base::hash::hash_file(&s.root.join("content/evidence/files/a.csv")).unwrap();
     assert!(
         csv.lines()
             .any(|l| l.starts_with("CC6.2,") && l.contains("EV-A") && l.contains(&sha)),
@@ -346,7 +346,7 @@ fn unchanged_evidence_is_not_hashed_again() {
     let cache_path = s.root.join("public/.crosswalk/hashes.json");
     let cache = fs::read_to_string(&cache_path).unwrap();
     let (real, _) =
-        crosswalk::load::hash_file(&s.root.join("content/evidence/files/a.csv")).unwrap();
+        crosswalk::base::hash::hash_file(&s.root.join("content/evidence/files/a.csv")).unwrap();
     assert!(cache.contains(&real));
     // Plant a different hash for the same path, size and mtime: a build that trusts the cache
     // shows the planted hash, which proves the file was not read again.
@@ -383,6 +383,6 @@ fn a_ledger_line_naming_a_file_outside_the_site_is_refused() {
         ),
         "{out}"
     );
-    let (sha, _) = crosswalk::load::hash_file(&outside).unwrap();
+    let (sha, _) = crosswalk::base::hash::hash_file(&outside).unwrap();
     assert!(!out.contains(&sha), "the outside file was hashed: {out}");
 }

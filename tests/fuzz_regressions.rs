@@ -36,7 +36,7 @@ fn run(target: &str, bytes: &[u8]) {
         "ledger" => Path::new("content/evidence/ledger.jsonl"),
         _ => Path::new("content/policies/x.md"),
     };
-    let text = match load::decode_utf8(bytes, path) {
+    let text = match crosswalk::base::text::decode_utf8(bytes, path) {
         Ok(t) => t,
         Err(d) => return check(&d, &String::from_utf8_lossy(bytes), path),
     };

@@ -24,7 +24,7 @@ fn a_multi_gigabyte_evidence_file_is_hashed_as_a_stream() {
     f.set_len(2 * 1024 * 1024 * 1024).unwrap();
     drop(f);
     let before = peak_rss_kib();
-    let (sha, size) = crosswalk::load::hash_file(&path).unwrap();
+    let (sha, size) = crosswalk::base::hash::hash_file(&path).unwrap();
     let grown = peak_rss_kib().saturating_sub(before);
     assert_eq!(size, 2 * 1024 * 1024 * 1024);
     // SHA-256 of 2 GiB of zero bytes, as `head -c 2147483648 /dev/zero | sha256sum` prints it.

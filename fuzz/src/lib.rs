@@ -8,7 +8,7 @@ use std::path::Path;
 /// The text of `bytes` as the loader would see it, or `None` when it is not UTF-8 (after
 /// checking the diagnostic that says so).
 pub fn decode(bytes: &[u8], path: &Path) -> Option<String> {
-    match crosswalk::load::decode_utf8(bytes, path) {
+    match crosswalk::base::text::decode_utf8(bytes, path) {
         Ok(text) => Some(text),
         Err(d) => {
             check_diagnostic(&d, &String::from_utf8_lossy(bytes), path);

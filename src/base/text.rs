@@ -1,0 +1,27 @@
+//! Text helpers every stage may use: decoding a file as UTF-8 with a positioned error, and
+//! percentages that never round a gap away.
+
+use crate::diagnostic::{Diagnostic, Pos};
+use std::path::Path;
+
+pub fn decode_utf8(bytes: &[u8], path: &Path) -> Result<String, Diagnostic> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(s.to_string()),
+        Err(e) => {
+            let good = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or("");
+            let pos = Pos::of_offset(good, good.len());
+            Err(Diagnostic::error(
+                path,
+                format!("not valid UTF-8 (byte 0x{:02X})", bytes[e.valid_up_to()]),
+            )
+            .at(Some(pos))
+            .with_hint("save the file as UTF-8"))
+        }
+    }
+}
+
+/// A percentage that never rounds a gap away: 99.6% shows as 99%, only a full set as 100%.
+pub fn pct(ratio: f64) -> String {
+    format!("{}%", (ratio * 100.0 + 1e-9).floor() as i64)
+}
