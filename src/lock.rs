@@ -33,27 +33,7 @@ pub fn acquire(path: &Path, what: &str, wait: Wait, quiet: bool) -> Result<Lock,
         .truncate(false)
         .open(path)
         .map_err(|e| err(format!("cannot open the lock file: {e}")))?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => {
-            let holder = holder(&mut file);
-            if wait == Wait::No {
-                return Err(err(format!("locked by {holder}"))
-                    .with_hint("another crosswalk is writing here: wait for it, or run again without --no-wait"));
-            }
-            if !quiet {
-                eprintln!(
-                    "crosswalk: waiting for {holder}, which holds {}",
-                    path.display()
-                );
-            }
-            file.lock()
-                .map_err(|e| err(format!("cannot take the lock: {e}")))?;
-        }
-        Err(std::fs::TryLockError::Error(e)) => {
-            return Err(err(format!("cannot take the lock: {e}")));
-        }
-    }
+    take(&file, path, holder, wait, quiet)?;
     // Who holds it, for the next process that has to wait.
     let me = format!(
         "process {} ({what}, since {})\n",
@@ -74,11 +54,27 @@ pub fn acquire(path: &Path, what: &str, wait: Wait, quiet: bool) -> Result<Lock,
 /// holder from the system's table of locks (`/proc/locks` on Linux; "another process" elsewhere).
 /// `path` is the file as messages show it.
 pub fn acquire_file(file: File, path: &Path, wait: Wait, quiet: bool) -> Result<Lock, Diagnostic> {
+    take(&file, path, flock_holder, wait, quiet)?;
+    Ok(Lock {
+        _file: file,
+        path: path.to_path_buf(),
+    })
+}
+
+/// Locks `file`, or, when another process holds it, refuses (`Wait::No`) or says who holds it
+/// (`holder`) and waits.
+fn take(
+    file: &File,
+    path: &Path,
+    holder: impl Fn(&File) -> String,
+    wait: Wait,
+    quiet: bool,
+) -> Result<(), Diagnostic> {
     let err = |m: String| Diagnostic::error(path, m);
     match file.try_lock() {
-        Ok(()) => {}
+        Ok(()) => Ok(()),
         Err(std::fs::TryLockError::WouldBlock) => {
-            let holder = flock_holder(&file);
+            let holder = holder(file);
             if wait == Wait::No {
                 return Err(err(format!("locked by {holder}"))
                     .with_hint("another crosswalk is writing here: wait for it, or run again without --no-wait"));
@@ -90,16 +86,10 @@ pub fn acquire_file(file: File, path: &Path, wait: Wait, quiet: bool) -> Result<
                 );
             }
             file.lock()
-                .map_err(|e| err(format!("cannot take the lock: {e}")))?;
+                .map_err(|e| err(format!("cannot take the lock: {e}")))
         }
-        Err(std::fs::TryLockError::Error(e)) => {
-            return Err(err(format!("cannot take the lock: {e}")));
-        }
+        Err(std::fs::TryLockError::Error(e)) => Err(err(format!("cannot take the lock: {e}"))),
     }
-    Ok(Lock {
-        _file: file,
-        path: path.to_path_buf(),
-    })
 }
 
 impl Lock {
@@ -176,7 +166,7 @@ fn flock_holder(file: &File) -> String {
 }
 
 /// The holder a lock file names, as its holder wrote it.
-fn holder(file: &mut File) -> String {
+fn holder(mut file: &File) -> String {
     let mut text = String::new();
     let _ = file.rewind();
     let _ = file.read_to_string(&mut text);
