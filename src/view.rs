@@ -789,6 +789,9 @@ struct ControlRow {
     more_direct: usize,
     inherited: usize,
     partial: usize,
+    /// Requirement elements the controls this site covers meet, of how many.
+    elements_met: u32,
+    elements: u32,
     fresh_evidence: bool,
     any_evidence: bool,
 }
@@ -846,6 +849,8 @@ fn framework_page(model: &Model, cov: &Coverage, pairs: &[Pair], fi: usize) -> P
                         more_direct: cc.direct.len().saturating_sub(ROW_ITEMS),
                         inherited: cc.inherited.len(),
                         partial: cc.partial.len(),
+                        elements_met: cc.met_count(),
+                        elements: cc.elements,
                         fresh_evidence: cc.fresh_evidence,
                         any_evidence: cc.any_evidence,
                     }
