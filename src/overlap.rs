@@ -11,7 +11,7 @@
 //! every element of h; its confidence is the lower of the two hops; group rows do not compose.
 //! Method and caveats: docs/overlap.md.
 
-use crate::model::{Confidence, ElementMask, Relationship, all_elements};
+use crate::model::{Confidence, ElementMask, Relationship};
 use crate::resolve::{ControlKey, Model};
 use std::collections::HashSet;
 
@@ -45,10 +45,6 @@ impl Met {
 
     pub fn met_count(&self) -> u32 {
         self.any.count_ones()
-    }
-
-    pub fn is_met(&self, i: usize) -> bool {
-        i < 64 && self.any & (1 << i) != 0
     }
 
     pub fn band(&self) -> Band {
@@ -168,11 +164,6 @@ pub fn met_by(model: &Model, k: ControlKey, b: usize) -> Met {
     } else {
         derived_met(model, k, b)
     }
-}
-
-/// A control's share of elements met, for masks over `n` elements.
-pub fn share(mask: ElementMask, n: usize) -> f64 {
-    (mask & all_elements(n)).count_ones() as f64 / n.max(1) as f64
 }
 
 /// One link from an A control to a B control.

@@ -86,11 +86,6 @@ impl Publisher {
         Ok(p)
     }
 
-    /// The hidden folder beside the output that holds its generations and its lock.
-    pub fn home(&self) -> &Path {
-        &self.home
-    }
-
     fn lock(&mut self) -> Result<(), Diagnostic> {
         if self.lock.is_none() {
             std::fs::create_dir_all(&self.home)

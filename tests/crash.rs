@@ -104,21 +104,29 @@ fn until_fault(child: &mut Child) -> (Option<String>, mpsc::Receiver<String>) {
 
 /// How many fault points a build of `site` as it is passes (it is built for real).
 fn count_points(site: &Site) -> u64 {
+    let root = site.path("");
+    count_of(&[
+        "build",
+        "--root",
+        root.to_str().unwrap(),
+        "--today",
+        TODAY,
+        "--quiet",
+    ])
+}
+
+/// How many fault points `crosswalk ARGS` passes, run for real with `CROSSWALK_FAULT=count`.
+fn count_of(args: &[&str]) -> u64 {
     let o = Command::new(env!("CARGO_BIN_EXE_crosswalk"))
-        .args(["build", "--root"])
-        .arg(site.path(""))
-        .args(["--today", TODAY, "--quiet"])
+        .args(args)
         .env("CROSSWALK_FAULT", "count")
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let err = String::from_utf8_lossy(&o.stderr);
-    let line = err
-        .lines()
-        .find(|l| l.ends_with(" fault points"))
-        .unwrap_or_else(|| panic!("no count in {err}"));
-    line.trim_start_matches("crosswalk: ")
-        .trim_end_matches(" fault points")
+    err.lines()
+        .find_map(|l| l.strip_prefix("crosswalk: ")?.strip_suffix(" fault points"))
+        .unwrap_or_else(|| panic!("no count in {err}"))
         .parse()
         .unwrap()
 }
@@ -374,18 +382,7 @@ fn a_package_killed_at_any_point_leaves_whole_files_or_none() {
     let mut first = package("none");
     assert!(first.wait().unwrap().success());
     let (clean_folder, clean_zip) = (snapshot(&folder), std::fs::read(&zip).unwrap());
-    let o = Command::new(env!("CARGO_BIN_EXE_crosswalk"))
-        .args(["package", "soc2-2026", "--root", root, "--today", TODAY])
-        .env("CROSSWALK_FAULT", "count")
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    let n: u64 = err
-        .lines()
-        .find_map(|l| l.strip_prefix("crosswalk: ")?.strip_suffix(" fault points"))
-        .unwrap()
-        .parse()
-        .unwrap();
+    let n = count_of(&["package", "soc2-2026", "--root", root, "--today", TODAY]);
     for k in (1..=10).map(|i| (n * i / 10).max(1)) {
         let mut child = package(&format!("pause@{k}"));
         let (fault, _rest) = until_fault(&mut child);
