@@ -1,18 +1,20 @@
 //! Stage 6b: publishing a build as a complete generation, switched in with one rename.
 //!
 //! The output path (`public/`) is a symbolic link to a generation folder kept in a hidden folder
-//! beside it (`.public.crosswalk/gen-7`). A build writes a new generation, never one a reader may
-//! be looking at, and publishes it by renaming a new link over the old one: a reader sees the old
-//! portal or the new one, never a mix and never a half-written file. The previous generation is
-//! kept until the next build succeeds. A build killed at any instant leaves the link pointing at
-//! a complete generation; what it was writing is found by the next build (it has no manifest) and
-//! rebuilt from the current generation.
+//! beside it (`.public.crosswalk/gen-7`). Two generations are kept: the published one and a spare
+//! (the one published before it). A build writes into the spare, never into the generation the
+//! link points at, and publishes it by renaming a new link over the old one: a reader sees the
+//! old portal or the new one, never a mix and never a half-written file, and the published
+//! generation stays as it is until the next build has succeeded. A build killed at any instant
+//! leaves the link pointing at a complete generation; what it was writing is found by the next
+//! build (it has no manifest) and brought up to date from the current generation.
 //!
-//! Generations share unchanged files as hard links, so one costs only what changed. The folder
-//! being written is the oldest one kept (a spare): it is first brought up to date with the current
-//! generation by linking in the files that differ between the two manifests, then the writer
-//! updates it as it would the output itself. Files are only ever replaced by rename, so a file
-//! shared with a published generation is never written through.
+//! Generations share unchanged files as hard links, so one costs only what changed. The spare is
+//! first brought up to date with the current generation by linking in the files that differ
+//! between the two manifests, then the writer updates it as it would the output itself. Files are
+//! only ever replaced by rename, so a file shared with a published generation is never written
+//! through. A first build (no generation yet) makes the spare once it has published, so that the
+//! next build, usually a small edit, does not pay for linking every file.
 //!
 //! One lock file in the hidden folder keeps two builds (or a build and `serve --output`) off one
 //! output. Layout and guarantees: docs/reliability.md.
@@ -20,7 +22,7 @@
 use crate::diagnostic::Diagnostic;
 use crate::fault;
 use crate::lock::{self, Lock, Wait};
-use crate::write::{MANIFEST, MARKER, Manifest};
+use crate::write::{MANIFEST, MARKER, Manifest, unescape_line};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -32,13 +34,35 @@ pub struct Publisher {
     lock: Option<Lock>,
     wait: Wait,
     quiet: bool,
+    /// `prepare` found no published generation: `publish` makes a spare after switching.
+    first: bool,
 }
 
 /// A generation ready to be written: `work` holds the current generation's files (or nothing,
-/// on a first build), and `current` is its manifest, for the writer.
+/// on a first build), and `current` is the text of its manifest, for the writer.
 pub struct Prepared {
     pub work: PathBuf,
-    pub current: Option<Arc<Manifest>>,
+    pub current: Option<String>,
+}
+
+impl Prepared {
+    /// The current generation's manifest, parsed.
+    pub fn manifest(&self) -> Option<Arc<Manifest>> {
+        self.current
+            .as_deref()
+            .and_then(Manifest::parse)
+            .map(Arc::new)
+    }
+}
+
+/// The text of the manifest in `dir`, if `dir` is a complete output.
+fn manifest_text(dir: &Path) -> Option<String> {
+    if !dir.join(MARKER).exists() {
+        return None;
+    }
+    let text = std::fs::read_to_string(dir.join(MANIFEST)).ok()?;
+    let ok = Manifest::file_lines(&text).is_some();
+    ok.then_some(text)
 }
 
 fn io_err(what: &str, p: &Path, e: std::io::Error) -> Diagnostic {
@@ -78,6 +102,7 @@ impl Publisher {
             lock: None,
             wait,
             quiet,
+            first: false,
         };
         p.check_dest()?;
         if p.home.is_dir() {
@@ -175,28 +200,30 @@ impl Publisher {
         }
         gens.sort();
         let next = gens.last().map_or(1, |(n, _)| n + 1);
-        // Kept: the current generation and the newest complete other one (the previous).
-        let previous = gens
-            .iter()
-            .rev()
-            .find(|(_, p)| Some(p) != current.as_ref() && complete(p))
-            .map(|(_, p)| p.clone());
-        let mut spares: Vec<PathBuf> = gens
+        // Kept: the current generation and one spare, the newest complete other one if there is
+        // one (it is brought up to date from the two manifests), else the newest other one.
+        let others: Vec<PathBuf> = gens
             .into_iter()
             .map(|(_, p)| p)
-            .filter(|p| Some(p) != current.as_ref() && Some(p) != previous.as_ref())
+            .filter(|p| Some(p) != current.as_ref())
             .collect();
-        // The newest spare is written; any other goes.
-        let spare = spares.pop();
-        for s in spares {
-            remove_any(&s)?;
+        let spare = others
+            .iter()
+            .rev()
+            .find(|p| complete(p))
+            .or(others.last())
+            .cloned();
+        for s in others {
+            if Some(&s) != spare.as_ref() {
+                remove_any(&s)?;
+            }
         }
         let work = self.home.join(format!("gen-{next}"));
         let old = match spare {
             Some(s) => {
                 point(&s)?;
                 std::fs::rename(&s, &work).map_err(|e| io_err("cannot rename", &s, e))?;
-                Manifest::read(&work)
+                manifest_text(&work)
             }
             None => None,
         };
@@ -207,6 +234,7 @@ impl Publisher {
             point(&manifest)?;
             std::fs::remove_file(&manifest).map_err(|e| io_err("cannot remove", &manifest, e))?;
         }
+        self.first = current.is_none();
         let Some(current) = current else {
             // A first build: an empty folder the writer fills.
             if work.exists() {
@@ -219,7 +247,7 @@ impl Publisher {
                 current: None,
             });
         };
-        let cur = Manifest::read(&current).map(Arc::new);
+        let cur = manifest_text(&current);
         match (&old, &cur) {
             (Some(old), Some(cur)) => sync(&current, &work, old, cur)?,
             _ => {
@@ -230,8 +258,8 @@ impl Publisher {
                 point(&work)?;
                 std::fs::create_dir_all(&work)
                     .map_err(|e| io_err("cannot create folder", &work, e))?;
-                if let Some(cur) = &cur {
-                    fill_fresh(&current, &work, cur)?;
+                if let Some(cur) = cur.as_deref().and_then(Manifest::file_lines) {
+                    fill_fresh(&current, &work, cur.map(|(p, _)| unescape_line(p)))?;
                 }
             }
         }
@@ -311,9 +339,40 @@ impl Publisher {
         })
     }
 
-    /// Publishes the generation `work` (complete: the writer has written its manifest).
-    pub fn publish(&self, work: &Path) -> Result<(), Diagnostic> {
-        self.switch(work)
+    /// Publishes the generation `work` (complete: the writer has written its manifest, `written`
+    /// if the caller has it at hand).
+    /// After a first build, also makes the spare the next build writes into: a link to each file
+    /// of `work`, its manifest last. The portal is already published by then; a build killed
+    /// while making it leaves a spare without a manifest, which the next build fills afresh.
+    pub fn publish(&self, work: &Path, written: Option<&Manifest>) -> Result<(), Diagnostic> {
+        self.switch(work)?;
+        if !self.first {
+            return Ok(());
+        }
+        let files: Vec<String> = match written {
+            Some(m) => m.files.keys().cloned().collect(),
+            None => match manifest_text(work) {
+                Some(text) => Manifest::file_lines(&text)
+                    .into_iter()
+                    .flatten()
+                    .map(|(p, _)| unescape_line(p))
+                    .collect(),
+                None => return Ok(()),
+            },
+        };
+        let n = work
+            .file_name()
+            .and_then(|n| gen_number(&n.to_string_lossy()))
+            .unwrap_or(0);
+        let spare = self.home.join(format!("gen-{}", n + 1));
+        if spare.exists() {
+            remove_any(&spare)?;
+        }
+        point(&spare)?;
+        std::fs::create_dir_all(&spare).map_err(|e| io_err("cannot create folder", &spare, e))?;
+        fill_fresh(work, &spare, files.into_iter())?;
+        link_into(&work.join(MARKER), &spare.join(MARKER))?;
+        link_into(&work.join(MANIFEST), &spare.join(MANIFEST))
     }
 }
 
@@ -358,34 +417,42 @@ fn link_into(src: &Path, dst: &Path) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-/// Makes `work` (described by `old`) hold what `current` (described by `cur`) holds: files that
-/// differ are linked in from `current`, files `current` no longer has are removed.
-fn sync(current: &Path, work: &Path, old: &Manifest, cur: &Manifest) -> Result<(), Diagnostic> {
-    for (rel, hash) in &cur.files {
-        if old.files.get(rel) != Some(hash) {
-            let (src, dst) = (safe(current, rel)?, safe(work, rel)?);
+/// Makes `work` (described by the manifest text `old`) hold what `current` (described by `cur`)
+/// holds: files that differ are linked in from `current`, files `current` no longer has are
+/// removed. The two texts are compared line by line, not parsed whole: after a small edit,
+/// almost every line is the same.
+fn sync(current: &Path, work: &Path, old: &str, cur: &str) -> Result<(), Diagnostic> {
+    let (Some(old), Some(cur)) = (Manifest::file_lines(old), Manifest::file_lines(cur)) else {
+        return Ok(());
+    };
+    let mut before: std::collections::HashMap<&str, &str> = old.collect();
+    for (path, hash) in cur {
+        if before.remove(path) != Some(hash) {
+            let rel = unescape_line(path);
+            let (src, dst) = (safe(current, &rel)?, safe(work, &rel)?);
             link_into(&src, &dst)?;
         }
     }
-    for rel in old.files.keys() {
-        if !cur.files.contains_key(rel) {
-            let p = work.join(rel);
-            point(&p)?;
-            crate::write::remove_published(work, rel);
-        }
+    let mut gone: Vec<&str> = before.into_keys().collect();
+    gone.sort_unstable();
+    for path in gone {
+        let rel = unescape_line(path);
+        point(&work.join(&rel))?;
+        crate::write::remove_published(work, &rel);
     }
     Ok(())
 }
 
-/// Fills the new, empty folder `work` with links to every file of `current` (described by
-/// `cur`): folders first, then the links, in parallel and straight to their names (nobody else
-/// sees `work`, which has no manifest yet).
-fn fill_fresh(current: &Path, work: &Path, cur: &Manifest) -> Result<(), Diagnostic> {
+/// Fills the new, empty folder `work` with links to each of `files` (paths in `current`): folders first, then the links, in parallel and straight to their names
+/// (nobody else sees `work`, which has no manifest yet).
+fn fill_fresh(
+    current: &Path,
+    work: &Path,
+    files: impl Iterator<Item = String>,
+) -> Result<(), Diagnostic> {
     use rayon::prelude::*;
-    let files: Vec<(PathBuf, PathBuf)> = cur
-        .files
-        .keys()
-        .map(|rel| Ok((safe(current, rel)?, safe(work, rel)?)))
+    let files: Vec<(PathBuf, PathBuf)> = files
+        .map(|rel| Ok((safe(current, &rel)?, safe(work, &rel)?)))
         .collect::<Result<_, Diagnostic>>()?;
     let mut dirs: Vec<&Path> = files.iter().filter_map(|(_, d)| d.parent()).collect();
     dirs.sort();

@@ -422,9 +422,8 @@ impl Site {
                     // Bodies are spliced into a new generation (or `serve`'s own output).
                     let (into, manifest_text) = match &mut publisher {
                         Some(p) => {
-                            let text = std::fs::read_to_string(dest.join(write::MANIFEST)).ok();
                             let prep = p.prepare().map_err(fail)?;
-                            let work = prep.work.clone();
+                            let (work, text) = (prep.work.clone(), prep.current.clone());
                             prepared = Some(prep);
                             (work, text)
                         }
@@ -432,7 +431,7 @@ impl Site {
                     };
                     let spliced = self.splice_bodies(&into, manifest_text, &docs, &changed);
                     if let (Some(p), Some(_)) = (&publisher, &spliced) {
-                        p.publish(&into).map_err(fail)?;
+                        p.publish(&into, None).map_err(fail)?;
                         prepared = None;
                     }
                     if let Some((written, spans)) = spliced
@@ -556,7 +555,8 @@ impl Site {
                     Some(prep) => prep,
                     None => p.prepare().map_err(fail)?,
                 };
-                (prep.work, prep.current)
+                let known = prep.manifest();
+                (prep.work, known)
             }
             None => (dest.clone(), last.and_then(|l| l.manifest)),
         };
@@ -800,7 +800,7 @@ impl Site {
             .finish_with(Some(inputs), Vec::new(), keep.is_some())
             .map_err(fail)?;
         if let Some(p) = &publisher {
-            p.publish(&into).map_err(fail)?;
+            p.publish(&into, Some(&manifest)).map_err(fail)?;
         }
         if let Some(session) = keep {
             let artifacts = model.evidence.iter().map(|e| e.artifact.clone()).collect();

@@ -88,6 +88,25 @@ impl Manifest {
         s
     }
 
+    /// The file lines of a manifest's text, as (escaped path, hash), borrowed from `text`;
+    /// `None` if it is not a well-formed manifest.
+    pub fn file_lines(text: &str) -> Option<impl Iterator<Item = (&str, &str)>> {
+        fn split(line: &str) -> Option<(&str, &str, &str)> {
+            let (kind, rest) = line.split_once(' ')?;
+            let (hash, path) = rest.split_once(' ')?;
+            matches!(kind, "F" | "I").then_some((kind, hash, path))
+        }
+        let body = text.strip_prefix(MANIFEST_HEADER)?;
+        if !body.lines().all(|l| split(l).is_some()) {
+            return None;
+        }
+        Some(
+            body.lines()
+                .filter_map(split)
+                .filter_map(|(kind, hash, path)| (kind == "F").then_some((path, hash))),
+        )
+    }
+
     pub fn parse(text: &str) -> Option<Manifest> {
         let mut m = Manifest::default();
         for line in text.strip_prefix(MANIFEST_HEADER)?.lines() {

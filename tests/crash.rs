@@ -139,8 +139,8 @@ fn clean(site: &Site, name: &str) -> BTreeMap<PathBuf, Vec<u8>> {
     snapshot(&out)
 }
 
-/// Only the lock and generation folders in the output's hidden folder, at most three of them,
-/// and nothing but the output and its hidden folder beside it.
+/// Only the lock and generation folders in the output's hidden folder, at most two of them (the
+/// published one and the spare), and nothing but the output and its hidden folder beside it.
 fn assert_tidy(site: &Site) {
     let home = site.path(".public.crosswalk");
     let names: Vec<String> = std::fs::read_dir(&home)
@@ -149,7 +149,7 @@ fn assert_tidy(site: &Site) {
         .collect();
     let gens = names.iter().filter(|n| n.starts_with("gen-")).count();
     assert!(
-        names.iter().all(|n| n == "lock" || n.starts_with("gen-")) && gens <= 3,
+        names.iter().all(|n| n == "lock" || n.starts_with("gen-")) && gens <= 2,
         "the hidden folder holds {names:?}"
     );
     let beside: Vec<String> = std::fs::read_dir(site.path(""))
@@ -167,7 +167,7 @@ fn a_build_killed_at_any_point_leaves_the_old_or_the_new_portal_and_the_next_bui
     write_config(&site, "Portal Two");
     let new = clean(&site, "clean-two");
     // The number of operations a full rebuild (every page changes) passes through, counted once
-    // the output's hidden folder holds its usual three generations.
+    // the output's hidden folder holds its usual two generations.
     for title in [
         "Portal One",
         "Portal Two",
@@ -220,6 +220,80 @@ fn a_build_killed_at_any_point_leaves_the_old_or_the_new_portal_and_the_next_bui
         assert_same_files(&snapshot(&site.out()), &old, "back to the old state");
     }
     assert_eq!(paused, points.len(), "points reached, of {n}");
+}
+
+/// A first build publishes, then makes the spare generation the next build writes into. Killed
+/// anywhere (before publishing, or while making the spare), the output is nothing or the whole
+/// portal, and the next build repairs the rest; after a first build, a small edit links only
+/// what it changes (the spare is ready), not every file of the portal.
+#[test]
+fn a_first_build_killed_at_any_point_and_the_spare_it_leaves() {
+    let site = site_with("Portal One");
+    let new = clean(&site, "clean-one");
+    let home = site.path(".public.crosswalk");
+    let n = count_points(&site);
+    let files = new.len() as u64;
+    assert!(
+        n > files,
+        "a first build passes {n} points for {files} files: it makes no spare"
+    );
+    // The spare holds what the published generation holds, manifest included.
+    let published = std::fs::canonicalize(site.out()).unwrap();
+    let spares: Vec<PathBuf> = std::fs::read_dir(&home)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir() && *p != published)
+        .collect();
+    assert_eq!(spares.len(), 1, "one spare beside {published:?}");
+    assert_same_files(&snapshot(&spares[0]), &snapshot(&published), "the spare");
+    // An edit now passes far fewer points than the portal has files.
+    let before = std::fs::read_to_string(site.path("content/policies/p03.md")).unwrap();
+    site.write(
+        "content/policies/p03.md",
+        policy(
+            "POL-03",
+            "Policy three, revised",
+            "internal",
+            &["soc2:CC6.1"],
+        ),
+    );
+    let edit = count_points(&site);
+    assert!(
+        edit * 2 < files,
+        "an edit after a first build passes {edit} points for {files} files"
+    );
+    let edited = clean(&site, "clean-edited");
+    assert_same_files(&snapshot(&site.out()), &edited, "the edit");
+    // Killed at seeded points of a first build: the first ones, ten spread, the last ones.
+    site.write("content/policies/p03.md", before);
+    assert_same_files(&clean(&site, "clean-again"), &new, "the site put back");
+    let mut points: Vec<u64> = vec![1, 2];
+    points.extend((1..=10).map(|i| n * i / 11));
+    points.extend([n - 1, n]);
+    for &k in &points {
+        let _ = std::fs::remove_file(site.out());
+        let _ = std::fs::remove_dir_all(&home);
+        let _ = std::fs::remove_dir_all(site.path(".crosswalk-cache"));
+        let mut child = spawn_build(&site, &format!("pause@{k}"), &[]);
+        let (fault, _rest) = until_fault(&mut child);
+        assert!(fault.is_some(), "point {k} of {n} not reached");
+        child.kill().unwrap();
+        child.wait().unwrap();
+        if std::fs::symlink_metadata(site.out()).is_ok() {
+            assert_same_files(
+                &snapshot(&site.out()),
+                &new,
+                &format!("first build killed at {k} of {n}"),
+            );
+        }
+        site.build(&[]).assert_ok();
+        assert_same_files(
+            &snapshot(&site.out()),
+            &new,
+            &format!("rebuild after a first build killed at {k}"),
+        );
+        assert_tidy(&site);
+    }
 }
 
 #[test]
