@@ -1,6 +1,6 @@
 //! `crosswalk init DIR`: a small site that builds at once, dated today so nothing starts stale.
 
-use crate::diagnostic::Diagnostic;
+use crate::base::diagnostic::Diagnostic;
 use std::path::Path;
 
 const CONFIG: &str = "title: Trust Portal
@@ -139,7 +139,8 @@ pub fn scaffold(dir: &Path, today: crate::model::Date) -> Result<(), Diagnostic>
     let staging = parent.join(format!("{prefix}{}", std::process::id()));
     let fill = || -> Result<(), Diagnostic> {
         let point = |p: &Path| {
-            crate::fault::point(p).map_err(|e| Diagnostic::error(p, format!("cannot write: {e}")))
+            crate::base::fault::point(p)
+                .map_err(|e| Diagnostic::error(p, format!("cannot write: {e}")))
         };
         // The build cache folder (git-ignored): with it, a rebuild with no changed input does
         // nothing.

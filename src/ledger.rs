@@ -10,9 +10,9 @@
 //! newline (an older crash, a full disk) is refused, and `Ledger::repair` (`crosswalk seal
 //! --repair`) mends it: a complete entry gets its newline, torn bytes are moved out.
 
+use crate::base::diagnostic::{Diagnostic, Pos};
 use crate::base::hash::hex;
-use crate::diagnostic::{Diagnostic, Pos};
-use crate::lock::{Lock, Wait};
+use crate::base::lock::{Lock, Wait};
 use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey};
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
@@ -179,7 +179,7 @@ pub fn torn_diagnostic(path: &Path, t: &Torn, repairable: bool) -> Diagnostic {
     } else {
         format!(
             "run `crosswalk seal --repair`: it moves the torn bytes out (printed, and saved in {}/ when the site has that folder) and cuts the ledger back to its last complete line{}",
-            crate::cache::CACHE_DIR,
+            crate::load::cache::CACHE_DIR,
             match t.line {
                 1 => " (leaving it empty)".to_string(),
                 n => format!(", line {}", n - 1),
@@ -336,7 +336,7 @@ impl Ledger {
                 ));
             }
         };
-        let lock = crate::lock::acquire_file(file, shown, wait, quiet)?;
+        let lock = crate::base::lock::acquire_file(file, shown, wait, quiet)?;
         Ok(Some(Ledger {
             lock,
             path: path.to_path_buf(),
@@ -388,7 +388,7 @@ impl Ledger {
         }
         let before = bytes.len() as u64;
         let mut f = self.lock.file();
-        let written = crate::fault::point(&self.path)
+        let written = crate::base::fault::point(&self.path)
             .and_then(|_| f.write_all(new.as_bytes()))
             .and_then(|_| f.sync_all());
         if let Err(e) = written {
@@ -462,7 +462,7 @@ impl Ledger {
         };
         let mut f = self.lock.file();
         if let Some(e) = &t.entry {
-            crate::fault::point(&self.path)
+            crate::base::fault::point(&self.path)
                 .and_then(|_| f.write_all(b"\n"))
                 .and_then(|_| f.sync_all())
                 .map_err(|err| cannot("add the missing newline", err))?;
@@ -492,7 +492,7 @@ impl Ledger {
             })?),
             None => None,
         };
-        crate::fault::point(&self.path)
+        crate::base::fault::point(&self.path)
             .and_then(|_| f.set_len(t.start as u64))
             .and_then(|_| f.sync_all())
             .map_err(|e| cannot("cut the torn line off", e))?;
@@ -509,7 +509,7 @@ impl Ledger {
 /// it and the folder, so they are on disk before the ledger loses them.
 fn save_torn(dir: &Path, torn: &[u8], now_unix: u64) -> Result<PathBuf, (PathBuf, std::io::Error)> {
     let first = dir.join(format!("ledger-torn-{now_unix}.txt"));
-    crate::fault::point(&first).map_err(|e| (first.clone(), e))?;
+    crate::base::fault::point(&first).map_err(|e| (first.clone(), e))?;
     let mut n = 0;
     loop {
         let name = match n {

@@ -1,43 +1,39 @@
 //! crosswalk turns an ISMS kept as plain files in git into a static trust portal.
 //!
-//! The pipeline, one module per stage, data flowing one way:
+//! The pipeline, one folder per stage, data flowing one way (each module imports only from those
+//! above it in this list; a test holds the code to the table in docs/architecture.md):
 //!
 //! ```text
-//! config -> load (walk, parse in parallel) -> resolve (references, diagnostics)
-//!        -> coverage / overlap / freshness -> view -> render (parallel, in memory) -> write (atomic)
+//! base         diagnostics, YAML, embedded files, hashing, locks
+//! model        what the files say: values, documents, records, configuration
+//! ledger       the evidence ledger: its chain, reading and sealing
+//! load         walk the site and parse every file, in parallel
+//! resolve      cross-file checks; the resolved model
+//! analyse      coverage, overlap, freshness, readiness, gaps
+//! view         the serialisable views the templates see, one per page
+//! render       views to HTML (parallel, in memory)
+//! write        the output written beside and renamed into place
+//! incremental  page keys and what the last build left: what makes a rebuild cheap
+//! build        the view -> render -> write loop; publishing a generation
+//! site         Site: open, analyse, check, build
+//! serve, reports, init   the preview server; the printed reports, review pack and package; a new site
 //! ```
 //!
-//! [`site::Site`] runs it; the `crosswalk` binary is a thin shell over this library.
+//! The `crosswalk` binary (src/main.rs, src/cmd/) is a thin shell over this library.
 
+pub mod analyse;
 pub mod base;
-pub mod cache;
-pub mod config;
-pub mod coverage;
-pub mod deps;
-pub mod diagnostic;
-pub mod embedded;
-pub mod fault;
-pub mod freshness;
-pub mod gaps;
+pub mod build;
+pub mod incremental;
 pub mod init;
 pub mod ledger;
 pub mod load;
-pub mod lock;
 pub mod model;
-pub mod overlap;
-pub mod package;
-pub mod publish;
-pub mod readiness;
-pub mod records;
-pub mod records_view;
 pub mod render;
-pub mod report;
+pub mod reports;
 pub mod resolve;
-pub mod review_pack;
 #[cfg(feature = "serve")]
 pub mod serve;
 pub mod site;
 pub mod view;
-pub mod watch;
 pub mod write;
-pub mod yaml;

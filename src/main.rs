@@ -5,7 +5,7 @@
 mod cmd;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use crosswalk::diagnostic::{Diagnostic, Diagnostics};
+use crosswalk::base::diagnostic::{Diagnostic, Diagnostics};
 use crosswalk::model::Date;
 use crosswalk::site::Options;
 use std::path::PathBuf;
@@ -118,7 +118,7 @@ fn main() -> ExitCode {
         #[cfg(feature = "serve")]
         Command::Serve(a) => cmd::serve::run(a),
     };
-    crosswalk::fault::report();
+    crosswalk::base::fault::report();
     match result {
         Ok(code) => code,
         Err(diags) => {

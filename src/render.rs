@@ -1,9 +1,9 @@
 //! Stage 5: render every page in memory, in parallel, with the theme's tera templates.
 
-use crate::config::RawHtml;
-use crate::diagnostic::Diagnostic;
-use crate::embedded;
+use crate::base::diagnostic::Diagnostic;
+use crate::base::embedded;
 use crate::model::Classification;
+use crate::model::config::RawHtml;
 use crate::view::PageSpec;
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, html};
 use serde::Serialize;
@@ -78,7 +78,7 @@ impl Theme {
             }
         } else if builtin_name != name {
             return Err(Diagnostic::error(
-                crate::config::CONFIG_FILE,
+                crate::model::config::CONFIG_FILE,
                 format!(
                     "unknown theme `{name}`: no themes/{name}/ in the site and no built-in theme of that name"
                 ),

@@ -1,16 +1,16 @@
 //! The `Site` owns a build from start to end. `build()` reads like a table of contents: one call
 //! per pipeline stage, each timed (`--timings`).
 
-use crate::cache::{Changes, HashCache, Inventory};
-use crate::config::Config;
-use crate::coverage::{self, Coverage};
-use crate::diagnostic::{Diagnostic, Diagnostics, Pos};
-use crate::freshness::{Freshness, evidence_expiry, next_review};
+use crate::analyse::coverage::{self, Coverage};
+use crate::analyse::freshness::{Freshness, evidence_expiry, next_review};
+use crate::analyse::overlap::{self, Pair};
+use crate::base::diagnostic::{Diagnostic, Diagnostics, Pos};
+use crate::build::publish::Publisher;
 use crate::load;
+use crate::load::cache::{Changes, HashCache, Inventory};
 use crate::model::Date;
 use crate::model::DocKind;
-use crate::overlap::{self, Pair};
-use crate::publish::Publisher;
+use crate::model::config::Config;
 use crate::render::{self, BodySpan, Renderer, SiteView, Theme};
 use crate::resolve::{self, Model, SealState};
 use crate::view;
@@ -209,7 +209,7 @@ impl Site {
     /// Like `open`, but a folder without `crosswalk.yaml` is an empty site: the mapping commands
     /// (`frameworks`, `map`, `overlap`) work anywhere with the built-in catalogs.
     pub fn open_or_empty(root: &Path) -> Result<Site, Diagnostic> {
-        if root.join(crate::config::CONFIG_FILE).exists() {
+        if root.join(crate::model::config::CONFIG_FILE).exists() {
             return Site::open(root);
         }
         if !root.is_dir() {
@@ -274,7 +274,7 @@ impl Site {
             || rayon::join(|| coverage::compute(&model), || staleness(&model)),
             || overlap::all_pairs(&model),
         );
-        let readiness = crate::readiness::check(&model, &coverage);
+        let readiness = crate::analyse::readiness::check(&model, &coverage);
         timings.push(("analyse", t.elapsed()));
         let mut diagnostics = Diagnostics::default();
         diagnostics.extend(load_diags);
@@ -315,14 +315,14 @@ impl Site {
             None
         } else {
             let wait = if opts.no_wait {
-                crate::lock::Wait::No
+                crate::base::lock::Wait::No
             } else {
-                crate::lock::Wait::Yes
+                crate::base::lock::Wait::Yes
             };
             Some(Publisher::new(&dest, wait, opts.quiet).map_err(fail)?)
         };
         // A generation brought up to date with the published one, once one is needed.
-        let mut prepared: Option<crate::publish::Prepared> = None;
+        let mut prepared: Option<crate::build::publish::Prepared> = None;
 
         // What the last build into `dest` was made from, if the site keeps a cache folder.
         let t = Instant::now();
@@ -359,7 +359,7 @@ impl Site {
             .filter(|s| s.key == key);
         timings.push(("stamp", t.elapsed()));
         let t = Instant::now();
-        let taken_at = crate::cache::now_nanos();
+        let taken_at = crate::load::cache::now_nanos();
         let session = opts
             .session
             .as_ref()
@@ -504,8 +504,8 @@ impl Site {
 
         // Which pages cannot have changed: their key is the one the last build recorded.
         let t = Instant::now();
-        let globals = crate::deps::globals(&model, &theme.fingerprint, &site_json);
-        let keys = crate::deps::page_keys(&plan);
+        let globals = crate::incremental::keys::globals(&model, &theme.fingerprint, &site_json);
+        let keys = crate::incremental::keys::page_keys(&plan);
         // From memory when this process made the last build, else from the stamp folder.
         let recorded = last.as_ref().zip(stamp.as_ref()).and_then(|(l, st)| {
             (l.docs_taken_at == st.docs_taken_at).then(|| {
@@ -548,7 +548,7 @@ impl Site {
         // rendered, and whose file is still there, are neither rendered nor written.
         let t = Instant::now();
         let renderer = Renderer::new(&theme, &site);
-        let linked = self.config.evidence_files == crate::config::EvidenceFiles::Link;
+        let linked = self.config.evidence_files == crate::model::config::EvidenceFiles::Link;
         let (into, known) = match &mut publisher {
             Some(p) => {
                 let prep = match prepared.take() {
@@ -572,8 +572,8 @@ impl Site {
             let mut extra: Vec<(String, Vec<u8>)> = Vec::new();
             if model.records.soa.is_some() {
                 extra.push((
-                    crate::records_view::SOA_CSV.to_string(),
-                    crate::records_view::soa_csv(&model, &coverage)?,
+                    crate::view::records::SOA_CSV.to_string(),
+                    crate::view::records::soa_csv(&model, &coverage)?,
                 ));
             }
             for (name, bytes) in &theme.static_files {
@@ -623,7 +623,7 @@ impl Site {
                     }
                 }
                 if cache_same {
-                    kept.push(crate::cache::CACHE_FILE);
+                    kept.push(crate::load::cache::CACHE_FILE);
                 }
                 if !writer.keep_all(&kept) {
                     (to_place, cache_same) = (places.clone(), false);
@@ -632,14 +632,14 @@ impl Site {
             if !cache_same {
                 let mut cache = HashCache::default();
                 for (_, a) in &places {
-                    let entry = crate::cache::Entry {
+                    let entry = crate::load::cache::Entry {
                         size: a.size,
                         mtime: a.mtime.clone(),
                         sha256: a.sha256.clone(),
                     };
                     cache.files.insert(a.rel.clone(), entry);
                 }
-                extra.push((crate::cache::CACHE_FILE.to_string(), cache.to_json()));
+                extra.push((crate::load::cache::CACHE_FILE.to_string(), cache.to_json()));
             }
             extra.iter().try_for_each(|(p, b)| writer.put(p, b))?;
             to_place
@@ -656,7 +656,7 @@ impl Site {
             .unwrap_or_default();
         let rendered_rows = std::sync::Mutex::new(Vec::new());
         let rows = |spec: view::RowSpec| -> Result<view::Row, Diagnostic> {
-            let key = crate::deps::row_key(globals, &spec);
+            let key = crate::incremental::keys::row_key(globals, &spec);
             let known = known_rows.get(spec.template).and_then(|r| r.get(&key));
             let row = match known {
                 Some(row) => row.clone(),
@@ -674,7 +674,7 @@ impl Site {
                 .into_par_iter()
                 .map(|i| {
                     let src = plan.document(i);
-                    let rel = src.map(|d| crate::diagnostic::display_path(&d.doc.path));
+                    let rel = src.map(|d| crate::base::diagnostic::display_path(&d.doc.path));
                     let key = keys[i];
                     // Unchanged by its key: neither viewed nor rendered, if its file is still there
                     // (and, for a document page, the stamp knows where its body is).
@@ -877,7 +877,7 @@ impl Site {
     /// Every file a build reads: crosswalk.yaml, the ledger's public key, content/, mappings/,
     /// themes/, and `also` (evidence files the last build found elsewhere in the site).
     fn inventory(&self, also: &[String]) -> Inventory {
-        let mut files = vec![crate::config::CONFIG_FILE.to_string()];
+        let mut files = vec![crate::model::config::CONFIG_FILE.to_string()];
         if let Some(pk) = &self.config.public_key {
             files.push(pk.to_string_lossy().replace('\\', "/"));
         }
@@ -1155,7 +1155,7 @@ fn write_stamp(
 
 fn manifest_identity(dest: &Path) -> String {
     std::fs::metadata(dest.join(write::MANIFEST))
-        .map(|m| format!("{}-{}", m.len(), crate::cache::mtime_of(&m)))
+        .map(|m| format!("{}-{}", m.len(), crate::load::cache::mtime_of(&m)))
         .unwrap_or_default()
 }
 
@@ -1165,10 +1165,10 @@ fn builtin_fingerprint() -> &'static str {
     F.get_or_init(|| {
         use std::hash::Hasher;
         let mut h = std::hash::DefaultHasher::new();
-        for (name, bytes) in crate::embedded::mapping_files("frameworks")
+        for (name, bytes) in crate::base::embedded::mapping_files("frameworks")
             .into_iter()
-            .chain(crate::embedded::mapping_files("crosswalks"))
-            .chain(crate::embedded::theme_files("default"))
+            .chain(crate::base::embedded::mapping_files("crosswalks"))
+            .chain(crate::base::embedded::theme_files("default"))
         {
             h.write(name.as_bytes());
             h.write(bytes);
@@ -1177,7 +1177,7 @@ fn builtin_fingerprint() -> &'static str {
     })
 }
 
-pub use crate::cache::CACHE_DIR;
+pub use crate::load::cache::CACHE_DIR;
 
 /// What `seal` did.
 #[derive(Debug)]
@@ -1212,7 +1212,11 @@ impl Site {
     /// Holds the ledger's lock from before the ledger is read until the append is on disk, so
     /// two seals never fork or interleave the chain; `wait` says whether to wait for another
     /// seal or refuse at once.
-    pub fn seal(&self, opts: &Options, wait: crate::lock::Wait) -> Result<SealReport, Diagnostics> {
+    pub fn seal(
+        &self,
+        opts: &Options,
+        wait: crate::base::lock::Wait,
+    ) -> Result<SealReport, Diagnostics> {
         let fail = |d: Diagnostic| {
             let mut ds = Diagnostics::default();
             ds.push(d);
@@ -1241,13 +1245,13 @@ impl Site {
         match (&key, &model.public_key) {
             (None, Some(_)) => {
                 return Err(fail(
-                    Diagnostic::error(crate::config::CONFIG_FILE, "the ledger is signed (`public_key` is set) but no signing key was given")
+                    Diagnostic::error(crate::model::config::CONFIG_FILE, "the ledger is signed (`public_key` is set) but no signing key was given")
                         .with_hint("set $CROSSWALK_SIGNING_KEY to the private key's path, or `signing_key:` in crosswalk.yaml"),
                 ));
             }
             (Some(k), Some(pk)) if k.verifying_key() != pk.key => {
                 return Err(fail(Diagnostic::error(
-                    crate::config::CONFIG_FILE,
+                    crate::model::config::CONFIG_FILE,
                     "the signing key does not match `public_key`: signatures would not verify",
                 )));
             }
@@ -1303,7 +1307,7 @@ impl Site {
     /// when it has one. None when there is no ledger.
     pub fn repair_ledger(
         &self,
-        wait: crate::lock::Wait,
+        wait: crate::base::lock::Wait,
         quiet: bool,
     ) -> Result<Option<crate::ledger::Repair>, Diagnostics> {
         let fail = |ds: Vec<Diagnostic>| {

@@ -2,7 +2,7 @@
 //! which is swapped in only when complete, so a failed build leaves the previous output exactly as
 //! it was. The tool writes nowhere else.
 
-use crate::diagnostic::Diagnostic;
+use crate::base::diagnostic::Diagnostic;
 use rayon::prelude::*;
 use std::path::{Component, Path, PathBuf};
 
@@ -277,7 +277,7 @@ fn io_err(what: &str, p: &Path, e: std::io::Error) -> Diagnostic {
 
 /// A fault point (src/fault.rs) before an operation on `p`.
 fn fp(what: &str, p: &Path) -> Result<(), Diagnostic> {
-    crate::fault::point(p).map_err(|e| io_err(what, p, e))
+    crate::base::fault::point(p).map_err(|e| io_err(what, p, e))
 }
 
 impl Writer {
@@ -503,7 +503,7 @@ impl Writer {
                 if !defer {
                     let target = self.dest.join(MANIFEST);
                     let tmp = tmp_beside(&target);
-                    if let Err(e) = crate::fault::point(&tmp)
+                    if let Err(e) = crate::base::fault::point(&tmp)
                         .and_then(|_| std::fs::create_dir_all(self.dest.join(".crosswalk")))
                         .and_then(|_| std::fs::write(&tmp, manifest.to_text()))
                     {
@@ -596,7 +596,7 @@ pub fn check_output_dir(root: &Path, output: &Path) -> Result<PathBuf, Diagnosti
     };
     let refuse = |why: &str| {
         Err(Diagnostic::error(
-            crate::config::CONFIG_FILE,
+            crate::model::config::CONFIG_FILE,
             format!("refusing output folder {}: {why}", out.display()),
         )
         .with_hint("set `output:` (or --output) to a dedicated folder such as public/"))
@@ -703,7 +703,7 @@ pub fn swap_in(staging: &Path, dest: &Path) -> Result<(), Diagnostic> {
         std::fs::rename(dest, &old)
             .map_err(|e| io_err("cannot move the previous output aside", dest, e))?;
     }
-    if let Err(e) = crate::fault::point(dest).and_then(|_| std::fs::rename(staging, dest)) {
+    if let Err(e) = crate::base::fault::point(dest).and_then(|_| std::fs::rename(staging, dest)) {
         if old.exists() {
             let _ = std::fs::rename(&old, dest);
         }

@@ -140,7 +140,7 @@ fn catalog_counts_match_the_standards() {
 
 #[test]
 fn the_eleven_controls_new_in_2022_are_flagged() {
-    let text = crosswalk::embedded::MAPPINGS
+    let text = crosswalk::base::embedded::MAPPINGS
         .get_file("frameworks/iso27001.yaml")
         .and_then(|f| f.contents_utf8())
         .unwrap();
@@ -176,7 +176,7 @@ fn every_builtin_crosswalk_validates() {
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["errors"], 0, "{v:#}");
     assert!(o.status.success());
-    let crosswalks = crosswalk::embedded::mapping_files("crosswalks");
+    let crosswalks = crosswalk::base::embedded::mapping_files("crosswalks");
     assert!(crosswalks.len() >= 11, "{}", crosswalks.len());
     for (name, bytes) in crosswalks {
         let x = crosswalk::load::parse_crosswalk(
@@ -291,7 +291,7 @@ fn overlap_json_shape() {
 
 /// The built-in catalogs, parsed.
 fn builtin_catalogs() -> Vec<crosswalk::model::Catalog> {
-    crosswalk::embedded::mapping_files("frameworks")
+    crosswalk::base::embedded::mapping_files("frameworks")
         .into_iter()
         .map(|(name, bytes)| {
             crosswalk::load::parse_catalog(
@@ -304,7 +304,7 @@ fn builtin_catalogs() -> Vec<crosswalk::model::Catalog> {
 }
 
 fn builtin_crosswalks() -> Vec<crosswalk::model::Crosswalk> {
-    crosswalk::embedded::mapping_files("crosswalks")
+    crosswalk::base::embedded::mapping_files("crosswalks")
         .into_iter()
         .map(|(name, bytes)| {
             crosswalk::load::parse_crosswalk(

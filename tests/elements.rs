@@ -182,7 +182,7 @@ fn fixture(beta_extra: &str) -> Site {
     site.write("mappings/frameworks/alpha.yaml", ALPHA);
     site.write("mappings/frameworks/beta.yaml", BETA);
     // Every built-in crosswalk naming the hub is replaced by an empty one.
-    for (name, bytes) in crosswalk::embedded::mapping_files("crosswalks") {
+    for (name, bytes) in crosswalk::base::embedded::mapping_files("crosswalks") {
         let x = crosswalk::load::parse_crosswalk(
             std::path::Path::new(&name),
             std::str::from_utf8(bytes).unwrap(),

@@ -2,11 +2,11 @@
 //! fixed without a fuzzer; and the committed seed corpus replayed through every parser, so the
 //! seeds can never stop parsing without a test noticing.
 
-use crosswalk::config::{Config, RawHtml};
-use crosswalk::diagnostic::Diagnostic;
+use crosswalk::base::diagnostic::Diagnostic;
 use crosswalk::ledger;
 use crosswalk::load;
 use crosswalk::model::DocKind;
+use crosswalk::model::config::{Config, RawHtml};
 use std::path::{Path, PathBuf};
 
 /// What every diagnostic promises: it names the file it was given, and a position it carries is

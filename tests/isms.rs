@@ -9,7 +9,7 @@ const TODAY: &str = "2026-11-23";
 const EXCLUDED: [&str; 3] = ["A.7.11", "A.7.12", "A.8.30"];
 
 fn annex_a() -> Vec<String> {
-    let text = crosswalk::embedded::MAPPINGS
+    let text = crosswalk::base::embedded::MAPPINGS
         .get_file("frameworks/iso27001.yaml")
         .and_then(|f| f.contents_utf8())
         .unwrap();

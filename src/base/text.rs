@@ -1,7 +1,7 @@
 //! Text helpers every stage may use: decoding a file as UTF-8 with a positioned error, and
 //! percentages that never round a gap away.
 
-use crate::diagnostic::{Diagnostic, Pos};
+use crate::base::diagnostic::{Diagnostic, Pos};
 use std::path::Path;
 
 pub fn decode_utf8(bytes: &[u8], path: &Path) -> Result<String, Diagnostic> {

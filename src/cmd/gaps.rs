@@ -1,6 +1,6 @@
 use crate::{Common, ReportFormat, fail};
-use crosswalk::diagnostic::{Diagnostic, Diagnostics};
-use crosswalk::gaps::{self, Have};
+use crosswalk::analyse::gaps::{self, Have};
+use crosswalk::base::diagnostic::{Diagnostic, Diagnostics};
 use std::process::ExitCode;
 
 #[derive(clap::Args)]

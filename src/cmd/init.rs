@@ -1,5 +1,5 @@
 use crate::{Common, fail};
-use crosswalk::diagnostic::Diagnostics;
+use crosswalk::base::diagnostic::Diagnostics;
 use std::path::PathBuf;
 use std::process::ExitCode;
 

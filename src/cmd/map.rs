@@ -1,7 +1,7 @@
 use crate::{Common, DataFormat, fail};
-use crosswalk::diagnostic::{Diagnostic, Diagnostics};
+use crosswalk::base::diagnostic::{Diagnostic, Diagnostics};
 use crosswalk::model::ControlRef;
-use crosswalk::report;
+use crosswalk::reports::report;
 use std::process::ExitCode;
 
 #[derive(clap::Args)]

@@ -13,7 +13,7 @@ pub mod serve;
 pub mod verify;
 
 use crate::fail;
-use crosswalk::diagnostic::Diagnostics;
+use crosswalk::base::diagnostic::Diagnostics;
 use crosswalk::site::{Analysis, Options, Site};
 
 /// Loads and analyses the site at `root` (or the built-in mappings alone where there is no site),

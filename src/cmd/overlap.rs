@@ -1,6 +1,6 @@
 use crate::{Common, DataFormat};
-use crosswalk::diagnostic::Diagnostics;
-use crosswalk::report;
+use crosswalk::base::diagnostic::Diagnostics;
+use crosswalk::reports::report;
 use std::process::ExitCode;
 
 #[derive(clap::Args)]

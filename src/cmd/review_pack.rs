@@ -1,6 +1,6 @@
 use crate::{Common, fail};
-use crosswalk::diagnostic::Diagnostics;
-use crosswalk::review_pack;
+use crosswalk::base::diagnostic::Diagnostics;
+use crosswalk::reports::review_pack;
 use crosswalk::site::Site;
 use std::process::ExitCode;
 

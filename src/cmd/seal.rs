@@ -1,7 +1,7 @@
 use crate::{Common, fail};
-use crosswalk::diagnostic::Diagnostics;
+use crosswalk::base::diagnostic::Diagnostics;
+use crosswalk::base::lock::Wait;
 use crosswalk::ledger::Repair;
-use crosswalk::lock::Wait;
 use crosswalk::site::Site;
 use std::process::ExitCode;
 

@@ -1,5 +1,5 @@
 use crate::{Common, fail};
-use crosswalk::diagnostic::{Diagnostic, Diagnostics};
+use crosswalk::base::diagnostic::{Diagnostic, Diagnostics};
 use crosswalk::serve::{ServeOptions, serve};
 use std::path::PathBuf;
 use std::process::ExitCode;

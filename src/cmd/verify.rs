@@ -1,5 +1,5 @@
 use crate::{Common, fail};
-use crosswalk::diagnostic::Diagnostics;
+use crosswalk::base::diagnostic::Diagnostics;
 use crosswalk::site::Site;
 use std::process::ExitCode;
 

@@ -1,9 +1,9 @@
 //! Stage 2: check every cross-file reference and build the resolved model the analysis and the
 //! pages read. Problems become diagnostics; resolution goes on past them so `check` reports all.
 
-use crate::config::Config;
-use crate::diagnostic::{Diagnostic, Pos};
+use crate::base::diagnostic::{Diagnostic, Pos};
 use crate::load::{Artifact, Loaded};
+use crate::model::config::Config;
 use crate::model::{
     Catalog, Classification, Confidence, Control, ControlRef, Crosswalk, Date, Document,
     ElementMask, Evidence, MAX_ELEMENTS, Relationship, all_elements,
@@ -179,7 +179,7 @@ pub struct Model {
     pub ledger_exists: bool,
     pub public_key: Option<crate::load::PublicKey>,
     /// The SoA and ISMS records at or below the profile.
-    pub records: crate::records::Records,
+    pub records: crate::model::records::Records,
 }
 
 pub const HUB: &str = "iso27001";
@@ -435,7 +435,7 @@ pub fn resolve(
                 });
             diags.push(
                 Diagnostic::error(
-                    crate::config::CONFIG_FILE,
+                    crate::model::config::CONFIG_FILE,
                     format!("unknown framework `{slug}` in `frameworks`"),
                 )
                 .at(pos)
@@ -588,7 +588,7 @@ pub fn resolve(
             let from = config.source.find(&a.id).unwrap_or(0);
             diags.push(
                 Diagnostic::error(
-                    crate::config::CONFIG_FILE,
+                    crate::model::config::CONFIG_FILE,
                     format!("audit `{}` names unknown framework `{}`", a.id, a.framework),
                 )
                 .at(Pos::find(&config.source, &a.framework, from)),
@@ -647,7 +647,7 @@ fn check_published_names(
                         &ev.path,
                         format!(
                             "its records would be published on the same page as those of {} (evidence/records/{stem}.html)",
-                            crate::diagnostic::display_path(first)
+                            crate::base::diagnostic::display_path(first)
                         ),
                     )
                     .with_hint("evidence files need distinct names without their extension: rename one"),
@@ -688,7 +688,7 @@ fn check_published_names(
 /// Every control reference in the ISMS records resolves (the SoA's Annex A ids are checked with
 /// the SoA rules).
 fn check_record_refs(
-    records: &crate::records::Records,
+    records: &crate::model::records::Records,
     frameworks: &[Framework],
     superseded: &[Catalog],
     migrations: &Migrations,
@@ -765,11 +765,11 @@ fn note_duplicate(
         let at = match first_pos {
             Some(p) => format!(
                 "{}:{}:{}",
-                crate::diagnostic::display_path(first),
+                crate::base::diagnostic::display_path(first),
                 p.line,
                 p.column
             ),
-            None => crate::diagnostic::display_path(first),
+            None => crate::base::diagnostic::display_path(first),
         };
         diags.push(
             Diagnostic::error(path, format!("duplicate id `{id}`"))

@@ -3,9 +3,9 @@
 //! and requirement elements are not yet wholly met, control by control, with the nearest related
 //! controls. `crosswalk gaps` prints it; the portal shows it as one page per framework in scope.
 
-use crate::coverage::{Coverage, Status};
+use crate::analyse::coverage::{Coverage, Status};
+use crate::analyse::overlap::{self, Band};
 use crate::model::{Confidence, ElementMask, all_elements};
-use crate::overlap::{self, Band};
 use crate::resolve::{ControlKey, Model};
 use serde::Serialize;
 use std::fmt::Write;

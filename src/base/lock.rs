@@ -3,7 +3,7 @@
 //! saying which process holds the lock, or with `--no-wait` refuses at once. A lock is released
 //! when its holder exits, however it exits: a killed build leaves no stale lock.
 
-use crate::diagnostic::Diagnostic;
+use crate::base::diagnostic::Diagnostic;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};

@@ -62,7 +62,7 @@ pub fn classify(root: &Path, output: &Path, path: &Path) -> Option<Change> {
         "content" => Some(Change::Content),
         "mappings" => Some(Change::Mappings),
         "themes" => Some(Change::Theme),
-        crate::config::CONFIG_FILE => Some(Change::Config),
+        crate::model::config::CONFIG_FILE => Some(Change::Config),
         _ => None,
     }
 }

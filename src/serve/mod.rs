@@ -11,8 +11,10 @@
 //! panics is shown as a failed build, and the watcher goes on; a watched folder that is removed
 //! and made again is watched again.
 
+pub mod watch;
+
+use crate::serve::watch::{Burst, Change, Step};
 use crate::site::{Options, Site};
-use crate::watch::{Burst, Change, Step};
 use notify::{RecursiveMode, Watcher};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -190,7 +192,7 @@ fn serve_until_stopped(
     }
 
     let (tx, rx) = mpsc::channel();
-    let config_path = root.join(crate::config::CONFIG_FILE);
+    let config_path = root.join(crate::model::config::CONFIG_FILE);
     let mut watcher = notify::recommended_watcher(move |ev: notify::Result<notify::Event>| {
         // Reads (the build's own) and metadata-only changes are not edits. A close after writing
         // is not one either, but it tells the debounce that an in-place save is complete.
@@ -227,7 +229,7 @@ fn serve_until_stopped(
         }
     })
     .map_err(|e| format!("cannot watch files: {e}"))?;
-    for sub in crate::watch::FOLDERS {
+    for sub in crate::serve::watch::FOLDERS {
         let p = root.join(sub);
         if p.is_dir() {
             watcher

@@ -2,10 +2,10 @@
 //! internal audits, the risk register with its heat maps, nonconformities, suppliers, readiness per
 //! framework and the certification timeline. Like `view.rs`: serialisable, pre-formatted, no model.
 
-use crate::coverage::{Coverage, Item};
-use crate::diagnostic::Diagnostic;
-use crate::readiness::{self, Milestone};
-use crate::records::{ActionStatus, OpenClosed};
+use crate::analyse::coverage::{Coverage, Item};
+use crate::analyse::readiness::{self, Milestone};
+use crate::base::diagnostic::Diagnostic;
+use crate::model::records::{ActionStatus, OpenClosed};
 use crate::resolve::{ControlKey, Model};
 use crate::view::{PageSpec, control_url, doc_url, evidence_url};
 use serde::Serialize;

@@ -1,8 +1,8 @@
 //! Reports for the terminal and for scripts: `crosswalk frameworks`, `map` and `overlap`.
 //! Each is a serialisable value (the JSON shape) with a plain-text table beside it.
 
+use crate::analyse::overlap::{self, Pair};
 use crate::model::ControlRef;
-use crate::overlap::{self, Pair};
 use crate::resolve::{ControlKey, Model};
 use serde::Serialize;
 use std::fmt::Write;

@@ -5,7 +5,7 @@
 //! `subset_of` one); it is partly covered when it is related to a named control but some element
 //! stays unmet. Inheritance never passes through a derived chain or a partly met element.
 
-use crate::freshness::{Freshness, evidence_expiry};
+use crate::analyse::freshness::{Freshness, evidence_expiry};
 use crate::model::{ElementMask, all_elements};
 use crate::resolve::{ControlKey, Model};
 use serde::Serialize;

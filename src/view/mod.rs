@@ -1,11 +1,13 @@
 //! Stage 4: the small serialisable views the templates see. Templates never see the model itself;
 //! every figure is computed and formatted here, so templates stay simple and themes easy to write.
 
+pub mod records;
+
+use crate::analyse::coverage::{Coverage, Item, Status};
+use crate::analyse::freshness::{Freshness, evidence_expiry, next_review};
+use crate::analyse::overlap::Pair;
 use crate::base::text::pct;
-use crate::coverage::{Coverage, Item, Status};
-use crate::freshness::{Freshness, evidence_expiry, next_review};
 use crate::model::{Date, DocKind, Relationship};
-use crate::overlap::Pair;
 use crate::resolve::{ControlKey, Model, ResolvedDocument, ResolvedEvidence, SealState};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -66,7 +68,7 @@ pub struct Row {
 
 /// Renders a row (`Renderer::row`, with or without a cache).
 pub type RowRenderer<'r> =
-    dyn Fn(RowSpec) -> Result<Row, crate::diagnostic::Diagnostic> + Sync + 'r;
+    dyn Fn(RowSpec) -> Result<Row, crate::base::diagnostic::Diagnostic> + Sync + 'r;
 
 /// The template of one row of the documents index.
 pub const DOCUMENT_ROW_TEMPLATE: &str = "document_row.html";
@@ -354,7 +356,7 @@ pub struct Plan<'a> {
     library_per_page: usize,
     library_pages: usize,
     /// The rows of each library page, rendered once for the page and its rows script.
-    library_rows: Vec<std::sync::OnceLock<Result<Vec<Row>, crate::diagnostic::Diagnostic>>>,
+    library_rows: Vec<std::sync::OnceLock<Result<Vec<Row>, crate::base::diagnostic::Diagnostic>>>,
     /// The library's summary, shown above every page of it.
     library_summary: std::sync::OnceLock<(LibrarySummary, u64)>,
     pub(crate) pages: Vec<Planned>,
@@ -423,7 +425,7 @@ impl<'a> Plan<'a> {
             Planned::FrameworksIndex,
         ]);
         pages.extend(
-            crate::records_view::pages(model, cov)
+            crate::view::records::pages(model, cov)
                 .into_iter()
                 .map(Planned::Ready),
         );
@@ -490,7 +492,7 @@ impl<'a> Plan<'a> {
         &self,
         n: usize,
         render: &RowRenderer,
-    ) -> Result<&[Row], crate::diagnostic::Diagnostic> {
+    ) -> Result<&[Row], crate::base::diagnostic::Diagnostic> {
         self.library_rows[n]
             .get_or_init(|| {
                 library_rows(self.model, self.library_range(n), &|i| self.row(i), render)
@@ -563,7 +565,7 @@ impl<'a> Plan<'a> {
         &self,
         i: usize,
         rows: &RowRenderer,
-    ) -> Result<std::borrow::Cow<'_, PageSpec>, crate::diagnostic::Diagnostic> {
+    ) -> Result<std::borrow::Cow<'_, PageSpec>, crate::base::diagnostic::Diagnostic> {
         use std::borrow::Cow;
         let (model, cov) = (self.model, self.cov);
         Ok(Cow::Owned(match &self.pages[i] {
@@ -740,8 +742,8 @@ fn home<'a>(
         due_soon_more,
         reused,
         other_frameworks,
-        timeline: crate::records_view::timeline(model),
-        certifications: crate::records_view::certifications(model),
+        timeline: crate::view::records::timeline(model),
+        certifications: crate::view::records::certifications(model),
         request_access: model.config.request_access.clone(),
     };
     spec(
@@ -956,7 +958,7 @@ fn control_page(model: &Model, cov: &Coverage, k: ControlKey) -> PageSpec {
     let c = &f.catalog.controls[k.ctl];
     let cc = cov.of(k);
     let covered_here = !cc.direct.is_empty();
-    let n = crate::overlap::element_count(model, k);
+    let n = crate::analyse::overlap::element_count(model, k);
     let mut elements: Vec<ElementRow> = (0..n)
         .map(|i| {
             let (id, label, rests_on) = match c.elements.get(i) {
@@ -982,7 +984,7 @@ fn control_page(model: &Model, cov: &Coverage, k: ControlKey) -> PageSpec {
                     MetByRow {
                         control: control_link(model, cov, r.other),
                         confidence: r.conf.as_str(),
-                        source: crate::report::row_source(model, r.crosswalk, r.mapping),
+                        source: crate::reports::report::row_source(model, r.crosswalk, r.mapping),
                     },
                 ));
             }
@@ -1034,7 +1036,7 @@ fn control_page(model: &Model, cov: &Coverage, k: ControlKey) -> PageSpec {
         .map(|g| format!("{} {}", g.id, g.title))
         .unwrap_or_else(|| c.group.clone());
     let via = |list: &[(Item, ControlKey)], limit: usize| -> Vec<Via> {
-        crate::coverage::by_item(list)
+        crate::analyse::coverage::by_item(list)
             .take(limit)
             .map(|(i, ks)| Via {
                 item: item_link(model, i),
@@ -1063,7 +1065,7 @@ fn control_page(model: &Model, cov: &Coverage, k: ControlKey) -> PageSpec {
         direct: cc.direct.iter().map(|&i| item_link(model, i)).collect(),
         inherited: via(&cc.inherited, usize::MAX),
         partial: via(&cc.partial, VIA_ITEMS),
-        more_partial: crate::coverage::by_item(&cc.partial)
+        more_partial: crate::analyse::coverage::by_item(&cc.partial)
             .count()
             .saturating_sub(VIA_ITEMS),
         related,
@@ -1161,7 +1163,7 @@ fn controls_by_framework(
 fn documents_index(
     model: &Model,
     rows: &RowRenderer,
-) -> Result<PageSpec, crate::diagnostic::Diagnostic> {
+) -> Result<PageSpec, crate::base::diagnostic::Diagnostic> {
     use rayon::prelude::*;
     #[derive(Serialize)]
     struct DocRow {
@@ -1201,7 +1203,7 @@ fn documents_index(
                 rows(RowSpec {
                     template: DOCUMENT_ROW_TEMPLATE,
                     page: DOCUMENTS_PATH,
-                    key: crate::deps::document_row(d),
+                    key: crate::incremental::keys::document_row(d),
                     view: &view,
                 })
             })
@@ -1254,7 +1256,7 @@ fn document_page(model: &Model, cov: &Coverage, d: &ResolvedDocument) -> PageSpe
         review_every: m.review_every.map(|p| p.to_string()),
         next_review: next_review(m).to_string(),
         summary: m.summary.clone(),
-        source_path: crate::diagnostic::display_path(&d.doc.path),
+        source_path: crate::base::diagnostic::display_path(&d.doc.path),
         frameworks: controls_by_framework(model, cov, &d.controls),
     };
     spec(
@@ -1431,7 +1433,7 @@ fn library_rows<'a>(
     records: std::ops::Range<usize>,
     row: &(dyn Fn(usize) -> &'a EvidenceRow + Sync),
     render_rows: &RowRenderer,
-) -> Result<Vec<Row>, crate::diagnostic::Diagnostic> {
+) -> Result<Vec<Row>, crate::base::diagnostic::Diagnostic> {
     use rayon::prelude::*;
     records
         .into_par_iter()
@@ -1443,7 +1445,7 @@ fn library_rows<'a>(
             render_rows(RowSpec {
                 template: EVIDENCE_ROW_TEMPLATE,
                 page: EVIDENCE_PATH,
-                key: crate::deps::evidence_row(&model.evidence[i]),
+                key: crate::incremental::keys::evidence_row(&model.evidence[i]),
                 view: &view,
             })
         })
@@ -1636,7 +1638,7 @@ fn evidence_file_page(
         public_key_url: Option<&'static str>,
     }
     let first = &model.evidence[records[0]];
-    let source_path = crate::diagnostic::display_path(&first.ev.path);
+    let source_path = crate::base::diagnostic::display_path(&first.ev.path);
     let view_records: Vec<Record> = records
         .iter()
         .zip(rows)
@@ -1862,7 +1864,7 @@ fn pair_page(model: &Model, cov: &Coverage, p: &Pair) -> PageSpec {
 }
 
 fn gaps_page(model: &Model, cov: &Coverage, fw: usize) -> PageSpec {
-    use crate::gaps::{self, Have};
+    use crate::analyse::gaps::{self, Have};
     #[derive(Serialize)]
     struct Gap {
         control: ControlLink,

@@ -1,11 +1,13 @@
 //! Stage 1: find every input file and parse it, in parallel. Nothing here knows about other
 //! files: cross-references are the resolve stage's job.
 
+pub mod cache;
+
+use crate::base::diagnostic::{Diagnostic, Pos};
+use crate::base::embedded;
 use crate::base::hash::{hash_file, hex};
 use crate::base::text::decode_utf8;
-use crate::cache::HashCache;
-use crate::diagnostic::{Diagnostic, Pos};
-use crate::embedded;
+use crate::load::cache::HashCache;
 use crate::model::{Catalog, Crosswalk, DocKind, Document, DocumentMeta, Evidence, EvidenceMeta};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -30,7 +32,7 @@ pub struct Loaded {
     /// The ledger's public key, if configured.
     pub public_key: Option<PublicKey>,
     /// The Statement of Applicability and the ISMS records.
-    pub records: crate::records::Records,
+    pub records: crate::model::records::Records,
 }
 
 #[derive(Debug, Clone)]
@@ -147,7 +149,7 @@ impl FileId {
 /// since they went into `parsed` are taken from it.
 pub fn load(
     root: &Path,
-    config: &crate::config::Config,
+    config: &crate::model::config::Config,
     cache: Option<&HashCache>,
     parsed: Option<&ParseCache>,
 ) -> (Loaded, Vec<Diagnostic>) {
@@ -300,7 +302,7 @@ pub fn reload(
             if let Some(a) = a
                 && evidence_files.iter().any(|p| same(&ev.path, p))
             {
-                let entry = crate::cache::Entry {
+                let entry = crate::load::cache::Entry {
                     size: a.size,
                     mtime: a.mtime.clone(),
                     sha256: a.sha256.clone(),
@@ -313,7 +315,7 @@ pub fn reload(
     let (mut loaded, before_diags) = previous;
     let mut diags: Vec<Diagnostic> = before_diags
         .into_iter()
-        .filter(|d| !changed.contains(&crate::diagnostic::display_path(&d.path)))
+        .filter(|d| !changed.contains(&crate::base::diagnostic::display_path(&d.path)))
         .collect();
     // Each file's items are replaced where they stand, keeping the order `load` gives:
     // documents by path; evidence files by path, each in file order.
@@ -639,7 +641,7 @@ pub fn parse_document(kind: DocKind, rel: &Path, text: &str) -> Result<Document,
         .at(Some(Pos { line: 1, column: 1 }))
         .with_hint("see docs/content-format.md"));
     }
-    let meta: DocumentMeta = crate::yaml::parse(split.yaml, rel, split.yaml_line)?;
+    let meta: DocumentMeta = crate::base::yaml::parse(split.yaml, rel, split.yaml_line)?;
     let at_key = |key: &str| {
         Pos::find(split.yaml, &format!("{key}:"), 0).map(|p| Pos {
             line: p.line + split.yaml_line - 1,
@@ -719,9 +721,9 @@ pub fn parse_evidence(rel: &Path, text: &str) -> Result<Vec<Evidence>, Diagnosti
         .at(Some(start)));
     };
     let metas: Vec<EvidenceMeta> = if first.starts_with('-') {
-        crate::yaml::parse(text, rel, 1)?
+        crate::base::yaml::parse(text, rel, 1)?
     } else {
-        vec![crate::yaml::parse(text, rel, 1)?]
+        vec![crate::base::yaml::parse(text, rel, 1)?]
     };
     if metas.is_empty() {
         return Err(
@@ -891,7 +893,7 @@ fn locate_artifact(
         .unwrap_or(&real)
         .to_string_lossy()
         .replace('\\', "/");
-    let mtime = crate::cache::mtime_of(&meta);
+    let mtime = crate::load::cache::mtime_of(&meta);
     let cached = cache
         .and_then(|c| c.get(&rel, meta.len(), &mtime))
         .map(str::to_string);
@@ -928,8 +930,8 @@ fn load_records(
     diags: &mut Vec<Diagnostic>,
 ) {
     let mut files = Vec::new();
-    if root.join(crate::records::SOA_FILE).exists() {
-        files.push(PathBuf::from(crate::records::SOA_FILE));
+    if root.join(crate::model::records::SOA_FILE).exists() {
+        files.push(PathBuf::from(crate::model::records::SOA_FILE));
     }
     files.extend(walk(
         &root.join("content").join("records"),
@@ -946,7 +948,7 @@ fn load_records(
                 continue;
             }
         };
-        match crate::records::parse_into(&mut loaded.records, &rel, &text) {
+        match crate::model::records::parse_into(&mut loaded.records, &rel, &text) {
             Some(Ok(())) => {}
             Some(Err(d)) => diags.push(d),
             None => diags.push(
@@ -960,7 +962,7 @@ fn load_records(
 /// Files named by records (review minutes, audit reports) must exist inside the site.
 fn check_record_files(
     canonical_root: &Path,
-    records: &crate::records::Records,
+    records: &crate::model::records::Records,
     diags: &mut Vec<Diagnostic>,
 ) {
     let named = records
@@ -991,7 +993,7 @@ fn check_record_files(
 fn load_ledger(
     root: &Path,
     canonical_root: &Path,
-    config: &crate::config::Config,
+    config: &crate::model::config::Config,
     loaded: &mut Loaded,
     diags: &mut Vec<Diagnostic>,
 ) {
@@ -1089,7 +1091,7 @@ pub fn parse_catalog(path: &Path, text: &str) -> Result<Catalog, Diagnostic> {
             Diagnostic::error(path, "empty catalog file").at(Some(Pos { line: 1, column: 1 }))
         );
     }
-    let mut c: Catalog = crate::yaml::parse(text, path, 1)?;
+    let mut c: Catalog = crate::base::yaml::parse(text, path, 1)?;
     let stem = file_stem(path);
     if c.slug != stem {
         return Err(Diagnostic::error(
@@ -1112,7 +1114,7 @@ pub fn parse_crosswalk(path: &Path, text: &str) -> Result<Crosswalk, Diagnostic>
             Diagnostic::error(path, "empty crosswalk file").at(Some(Pos { line: 1, column: 1 }))
         );
     }
-    let mut x: Crosswalk = crate::yaml::parse(text, path, 1)?;
+    let mut x: Crosswalk = crate::base::yaml::parse(text, path, 1)?;
     let stem = file_stem(path);
     let expected = format!("{}__{}", x.from, x.to);
     if stem != expected {

@@ -2,7 +2,7 @@
 //! swapped for a maintained fork in one place. Errors come back as diagnostics positioned in the
 //! whole file, not just in the YAML fragment (front matter starts below its `---` line).
 
-use crate::diagnostic::{Diagnostic, Pos};
+use crate::base::diagnostic::{Diagnostic, Pos};
 use serde::de::DeserializeOwned;
 use std::path::Path;
 

@@ -2,9 +2,9 @@
 //! index.html, a CSV of control -> evidence (with dates and hashes), the evidence files that
 //! audit needs and nothing else, and the controls with no evidence valid during the period.
 
-use crate::coverage::Item;
-use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::freshness::evidence_expiry;
+use crate::analyse::coverage::Item;
+use crate::analyse::freshness::evidence_expiry;
+use crate::base::diagnostic::{Diagnostic, Diagnostics};
 use crate::resolve::{ControlKey, Model, SealState};
 use crate::site::{Options, Site};
 use crate::write::{self, Output};
@@ -92,8 +92,11 @@ impl Site {
                 format!("known audits: {}", known.join(", "))
             };
             return Err(fail(
-                Diagnostic::error(crate::config::CONFIG_FILE, format!("no audit `{audit_id}`"))
-                    .with_hint(hint),
+                Diagnostic::error(
+                    crate::model::config::CONFIG_FILE,
+                    format!("no audit `{audit_id}`"),
+                )
+                .with_hint(hint),
             ));
         };
         let out_root = output
@@ -117,7 +120,7 @@ impl Site {
         let model = &analysis.model;
         let Some(fi) = model.framework(&audit.framework) else {
             return Err(fail(Diagnostic::error(
-                crate::config::CONFIG_FILE,
+                crate::model::config::CONFIG_FILE,
                 format!(
                     "audit `{}` names unknown framework `{}`",
                     audit.id, audit.framework
@@ -226,7 +229,7 @@ impl Site {
         let done = write_zip(&staging, &tmp_zip, &folder)
             .and_then(|_| write::swap_in(&staging, &folder))
             .and_then(|_| {
-                crate::fault::point(&zip)
+                crate::base::fault::point(&zip)
                     .and_then(|_| std::fs::rename(&tmp_zip, &zip))
                     .map_err(|e| Diagnostic::error(&zip, format!("cannot move into place: {e}")))
             });
@@ -306,7 +309,7 @@ fn write_zip(folder: &Path, tmp: &Path, named: &Path) -> Result<(), Diagnostic> 
         .map(|e| e.into_path())
         .collect();
     files.sort();
-    crate::fault::point(tmp).map_err(|e| err(&e))?;
+    crate::base::fault::point(tmp).map_err(|e| err(&e))?;
     let file = std::fs::File::create(tmp).map_err(|e| err(&e))?;
     let mut w = zip::ZipWriter::new(std::io::BufWriter::new(file));
     let options = zip::write::SimpleFileOptions::default()

@@ -4,11 +4,11 @@
 //! has it. Pure functions over the model and coverage; `check` shows the diagnostics, the portal
 //! the readiness pages.
 
-use crate::coverage::{Coverage, Status};
-use crate::diagnostic::{Diagnostic, Pos};
-use crate::freshness::next_review;
+use crate::analyse::coverage::{Coverage, Status};
+use crate::analyse::freshness::next_review;
+use crate::base::diagnostic::{Diagnostic, Pos};
+use crate::model::records::{ActionStatus, FindingType, OpenClosed, Severity, Treatment};
 use crate::model::{Date, Period, Unit};
-use crate::records::{ActionStatus, FindingType, OpenClosed, Severity, Treatment};
 use crate::resolve::{ControlKey, Model};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashSet};
@@ -69,7 +69,7 @@ pub fn check(model: &Model, cov: &Coverage) -> Vec<Diagnostic> {
     if iso_in_scope && r.reviews.is_empty() {
         out.push(
             Diagnostic::warning(
-                crate::records::REVIEWS_DIR,
+                crate::model::records::REVIEWS_DIR,
                 "no management review on record (ISO 27001 clause 9.3)",
             )
             .with_hint(
@@ -136,7 +136,7 @@ pub fn check(model: &Model, cov: &Coverage) -> Vec<Diagnostic> {
     // Internal audits (9.2).
     if iso_in_scope && r.audits.is_empty() {
         out.push(Diagnostic::warning(
-            crate::records::AUDITS_DIR,
+            crate::model::records::AUDITS_DIR,
             "no internal audit on record (ISO 27001 clause 9.2)",
         ));
     }
@@ -189,7 +189,7 @@ pub fn check(model: &Model, cov: &Coverage) -> Vec<Diagnostic> {
                     Diagnostic::warning(&a.path, format!("finding `{}` is a nonconformity but names no `nonconformity` record (clause 10.2)", f.id)).at(a.pos(&f.id)),
                 ),
                 (Some(nc), _) if r.nonconformities.is_some() && !nc_ids.contains(nc.as_str()) => out.push(
-                    Diagnostic::error(&a.path, format!("finding `{}` names nonconformity `{nc}`, which is not in {}", f.id, crate::records::NC_FILE)).at(a.pos(nc)),
+                    Diagnostic::error(&a.path, format!("finding `{}` names nonconformity `{nc}`, which is not in {}", f.id, crate::model::records::NC_FILE)).at(a.pos(nc)),
                 ),
                 _ => {}
             }
@@ -257,7 +257,7 @@ pub fn check(model: &Model, cov: &Coverage) -> Vec<Diagnostic> {
         }
     } else if iso_in_scope {
         out.push(Diagnostic::warning(
-            crate::records::RISKS_FILE,
+            crate::model::records::RISKS_FILE,
             "no risk register (ISO 27001 clauses 6.1.2, 8.2)",
         ));
     }
@@ -328,7 +328,7 @@ fn soa_rules(model: &Model, cov: &Coverage, out: &mut Vec<Diagnostic>) {
         {
             out.push(
                 Diagnostic::warning(
-                    crate::records::SOA_FILE,
+                    crate::model::records::SOA_FILE,
                     "no Statement of Applicability: ISO 27001 is in scope",
                 )
                 .with_hint(
@@ -512,7 +512,7 @@ pub fn milestones(model: &Model) -> Vec<Milestone> {
 fn certification_rules(model: &Model, out: &mut Vec<Diagnostic>) {
     let today = model.today;
     let r = &model.records;
-    let cfg = crate::config::CONFIG_FILE;
+    let cfg = crate::model::config::CONFIG_FILE;
     for c in &model.config.certifications {
         if model.framework(&c.framework).is_none() {
             out.push(
@@ -885,10 +885,10 @@ pub fn readiness(model: &Model, cov: &Coverage, fw: usize) -> Vec<ReadinessItem>
                             .iter()
                             .chain(c.inherited.iter().map(|(i, _)| i))
                             .any(|i| match i {
-                                crate::coverage::Item::Evidence(e) => {
+                                crate::analyse::coverage::Item::Evidence(e) => {
                                     let m = &model.evidence[*e].ev.meta;
                                     m.collected <= end
-                                        && crate::freshness::evidence_expiry(m) >= start
+                                        && crate::analyse::freshness::evidence_expiry(m) >= start
                                 }
                                 _ => false,
                             })

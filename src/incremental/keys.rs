@@ -12,9 +12,9 @@
 //! in `globals`. tests/page_keys.rs checks the outcome against clean builds after a long
 //! seeded sequence of edits of every kind.
 
+use crate::analyse::coverage::{Coverage, Item};
+use crate::analyse::freshness::{evidence_expiry, next_review};
 use crate::base::hash::hash_bytes;
-use crate::coverage::{Coverage, Item};
-use crate::freshness::{evidence_expiry, next_review};
 use crate::resolve::{ControlKey, Model, ResolvedEvidence};
 use crate::view::{Plan, Planned};
 use rayon::prelude::*;
@@ -271,7 +271,7 @@ impl<'a> Keys<'a> {
         ] {
             list.len().hash(&mut h);
             let mut items = 0usize;
-            for (i, vias) in crate::coverage::by_item(list) {
+            for (i, vias) in crate::analyse::coverage::by_item(list) {
                 items += 1;
                 if items <= shown {
                     self.link(i).hash(&mut h);

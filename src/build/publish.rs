@@ -19,9 +19,9 @@
 //! One lock file in the hidden folder keeps two builds (or a build and `serve --output`) off one
 //! output. Layout and guarantees: docs/reliability.md.
 
-use crate::diagnostic::Diagnostic;
-use crate::fault;
-use crate::lock::{self, Lock, Wait};
+use crate::base::diagnostic::Diagnostic;
+use crate::base::fault;
+use crate::base::lock::{self, Lock, Wait};
 use crate::write::{MANIFEST, MARKER, Manifest, unescape_line};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -1,6 +1,9 @@
 //! The content model: what a site's files say, as parsed, before any cross-file checking.
 //! Field by field documentation: docs/content-format.md and docs/mapping-format.md.
 
+pub mod config;
+pub mod records;
+
 use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
@@ -333,7 +336,7 @@ pub struct Evidence {
     /// What a link to the record shows, hashed (`deps`); made once, on first use.
     pub link_key: std::sync::OnceLock<u64>,
     /// Where the record starts in `source` (its `id:`), and the byte offset there.
-    pub start: Option<(crate::diagnostic::Pos, usize)>,
+    pub start: Option<(crate::base::diagnostic::Pos, usize)>,
 }
 
 /// A public source that a catalog or crosswalk takes its facts from.

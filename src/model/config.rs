@@ -1,6 +1,6 @@
 //! `crosswalk.yaml`, the site's configuration.
 
-use crate::diagnostic::Diagnostic;
+use crate::base::diagnostic::Diagnostic;
 use crate::model::{Classification, Date, Period, Unit};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -250,14 +250,14 @@ impl Config {
             return Err(Diagnostic::error(shown, "empty configuration file")
                 .with_hint("it needs at least `title:`"));
         }
-        let mut config: Config = crate::yaml::parse(&text, shown, 1)?;
+        let mut config: Config = crate::base::yaml::parse(&text, shown, 1)?;
         config.source = text;
         if config.output.as_os_str().is_empty() {
             return Err(Diagnostic::error(shown, "`output` must not be empty"));
         }
         let mut ids = std::collections::HashSet::new();
         for a in &config.audits {
-            let pos = crate::diagnostic::Pos::find(&config.source, &a.id, 0);
+            let pos = crate::base::diagnostic::Pos::find(&config.source, &a.id, 0);
             if !ids.insert(a.id.as_str()) {
                 return Err(
                     Diagnostic::error(shown, format!("duplicate audit id `{}`", a.id)).at(pos),
@@ -276,7 +276,7 @@ impl Config {
         }
         config.profile(&config.default_profile).map_err(|m| {
             Diagnostic::error(shown, format!("`default_profile`: {m}")).at(
-                crate::diagnostic::Pos::find(&config.source, "default_profile:", 0),
+                crate::base::diagnostic::Pos::find(&config.source, "default_profile:", 0),
             )
         })?;
         Ok(config)

@@ -3,10 +3,10 @@
 //! risk status, evidence freshness, supplier reassessments, coverage, the certification
 //! calendar, and what changed in the ISMS since the last review according to git.
 
-use crate::coverage::Coverage;
-use crate::freshness::{Freshness, evidence_expiry, next_review};
+use crate::analyse::coverage::Coverage;
+use crate::analyse::freshness::{Freshness, evidence_expiry, next_review};
 use crate::model::Date;
-use crate::records::{ActionStatus, OpenClosed};
+use crate::model::records::{ActionStatus, OpenClosed};
 use crate::resolve::Model;
 use std::fmt::Write;
 use std::path::Path;
@@ -309,7 +309,7 @@ pub fn markdown(model: &Model, cov: &Coverage, changes: Result<Vec<String>, Stri
                     0
                 }
             };
-            let res = |x: &crate::records::Risk| {
+            let res = |x: &crate::model::records::Risk| {
                 (
                     x.residual_likelihood.unwrap_or(x.likelihood),
                     x.residual_impact.unwrap_or(x.impact),
@@ -378,7 +378,7 @@ pub fn markdown(model: &Model, cov: &Coverage, changes: Result<Vec<String>, Stri
         o,
         "## g) Opportunities for continual improvement\n\nFor the reviewers to complete.\n"
     );
-    let upcoming: Vec<_> = crate::readiness::milestones(model)
+    let upcoming: Vec<_> = crate::analyse::readiness::milestones(model)
         .into_iter()
         .filter(|m| !m.past)
         .collect();

@@ -2,7 +2,7 @@
 //! audits, the risk register, nonconformities and the supplier register. Formats, field by field:
 //! docs/isms-records.md. Parsing only; the checks are in `readiness.rs`.
 
-use crate::diagnostic::{Diagnostic, Pos};
+use crate::base::diagnostic::{Diagnostic, Pos};
 use crate::model::{Classification, Date, Period};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -340,7 +340,7 @@ fn parse_one<T: serde::de::DeserializeOwned>(
     if text.trim().is_empty() {
         return Err(Diagnostic::error(path, "empty file").at(Some(Pos { line: 1, column: 1 })));
     }
-    let value = crate::yaml::parse(text, path, 1)?;
+    let value = crate::base::yaml::parse(text, path, 1)?;
     Ok(Sourced {
         path: path.to_path_buf(),
         text: std::sync::Arc::from(text),
@@ -361,9 +361,9 @@ fn parse_many<T: serde::de::DeserializeOwned>(
         return Err(Diagnostic::error(path, "empty file").at(Some(Pos { line: 1, column: 1 })));
     };
     let values: Vec<T> = if first.starts_with('-') {
-        crate::yaml::parse(text, path, 1)?
+        crate::base::yaml::parse(text, path, 1)?
     } else {
-        vec![crate::yaml::parse(text, path, 1)?]
+        vec![crate::base::yaml::parse(text, path, 1)?]
     };
     let text: std::sync::Arc<str> = std::sync::Arc::from(text);
     Ok(values
