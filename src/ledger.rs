@@ -179,7 +179,7 @@ pub fn torn_diagnostic(path: &Path, t: &Torn, repairable: bool) -> Diagnostic {
     } else {
         format!(
             "run `crosswalk seal --repair`: it moves the torn bytes out (printed, and saved in {}/ when the site has that folder) and cuts the ledger back to its last complete line{}",
-            crate::load::cache::CACHE_DIR,
+            crate::model::CACHE_DIR,
             match t.line {
                 1 => " (leaving it empty)".to_string(),
                 n => format!(", line {}", n - 1),

@@ -89,7 +89,7 @@ impl Theme {
             all.extend_from_slice(rel.as_bytes());
             all.extend_from_slice(bytes);
         }
-        let fingerprint = crate::write::content_hash(&all);
+        let fingerprint = crate::base::hash::content_hash(&all);
         let mut tera = tera::Tera::new();
         let mut static_files = BTreeMap::new();
         let mut templates = Vec::new();
@@ -378,7 +378,7 @@ pub fn input_with_body(view_hash: &str, body_source: Option<&str>) -> String {
     let mut bytes = view_hash.as_bytes().to_vec();
     bytes.push(0);
     bytes.extend_from_slice(body_source.unwrap_or("").as_bytes());
-    crate::write::content_hash(&bytes)
+    crate::base::hash::content_hash(&bytes)
 }
 
 /// Renders pages, one at a time, from any thread.

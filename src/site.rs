@@ -967,7 +967,7 @@ struct Stamp {
 fn stamp_name(dest: &Path) -> String {
     format!(
         "build-{}.json",
-        &write::content_hash(dest.to_string_lossy().as_bytes())[..16]
+        &crate::base::hash::content_hash(dest.to_string_lossy().as_bytes())[..16]
     )
 }
 
@@ -1108,7 +1108,7 @@ struct DocStamp {
 }
 
 fn doc_fm_hash(d: &crate::model::Document) -> String {
-    write::content_hash(
+    crate::base::hash::content_hash(
         format!(
             "{}\0{}\0{}",
             d.kind.folder(),
@@ -1177,7 +1177,7 @@ fn builtin_fingerprint() -> &'static str {
     })
 }
 
-pub use crate::load::cache::CACHE_DIR;
+pub use crate::model::CACHE_DIR;
 
 /// What `seal` did.
 #[derive(Debug)]

@@ -3,6 +3,7 @@
 //! it was. The tool writes nowhere else.
 
 use crate::base::diagnostic::Diagnostic;
+use crate::base::hash::content_hash;
 use rayon::prelude::*;
 use std::path::{Component, Path, PathBuf};
 
@@ -209,14 +210,6 @@ fn tmp_beside(target: &Path) -> PathBuf {
     let mut n = target.file_name().unwrap_or_default().to_os_string();
     n.push(format!(".crosswalk-tmp-{}", std::process::id()));
     target.with_file_name(n)
-}
-
-/// A fast content hash for change detection (not for integrity: evidence uses SHA-256).
-pub fn content_hash(bytes: &[u8]) -> String {
-    use std::hash::Hasher;
-    let mut h = std::hash::DefaultHasher::new();
-    h.write(bytes);
-    format!("{:016x}-{}", h.finish(), bytes.len())
 }
 
 /// What a write did.

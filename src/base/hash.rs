@@ -6,11 +6,30 @@ use std::hash::{DefaultHasher, Hasher};
 use std::io::Read;
 use std::path::Path;
 
+/// A hasher for 64-bit keys (`DefaultHasher`, the same in every process of one build of
+/// crosswalk; keys are never kept across versions): every fast hash in crosswalk starts here.
+pub fn hasher() -> DefaultHasher {
+    DefaultHasher::new()
+}
+
+/// A 64-bit hash of anything hashable (a tuple of what a key is made of).
+pub fn hash_of(parts: impl std::hash::Hash) -> u64 {
+    let mut h = hasher();
+    parts.hash(&mut h);
+    h.finish()
+}
+
 /// A 64-bit hash of some bytes, the same in every process of one build of crosswalk.
 pub fn hash_bytes(bytes: &[u8]) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h = hasher();
     h.write(bytes);
     h.finish()
+}
+
+/// A fast content hash for change detection (not for integrity: evidence uses SHA-256): the
+/// 64-bit hash and the length, as text, as the output's manifest lists it.
+pub fn content_hash(bytes: &[u8]) -> String {
+    format!("{:016x}-{}", hash_bytes(bytes), bytes.len())
 }
 
 /// SHA-256 (lowercase hex) and size of a file, read in 64 KiB chunks.

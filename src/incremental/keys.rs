@@ -14,17 +14,11 @@
 
 use crate::analyse::coverage::{Coverage, Item};
 use crate::analyse::freshness::{evidence_expiry, next_review};
-use crate::base::hash::hash_bytes;
+use crate::base::hash::{hash_bytes, hash_of};
 use crate::resolve::{ControlKey, Model, ResolvedEvidence};
 use crate::view::{Plan, Planned};
 use rayon::prelude::*;
 use std::hash::{DefaultHasher, Hash, Hasher};
-
-fn hash_of(parts: impl Hash) -> u64 {
-    let mut h = DefaultHasher::new();
-    parts.hash(&mut h);
-    h.finish()
-}
 
 /// What every page may read beyond its own items: the theme, the site's settings, the date and
 /// profile, every catalog and crosswalk (and so every relation, and every overlap pair, which is
@@ -103,9 +97,13 @@ pub fn evidence_row(e: &ResolvedEvidence) -> u64 {
     ))
 }
 
-/// The key a rendered row is kept under: its own, its template's, and `globals`.
+/// The key a rendered row is kept under: its item's, its template's, and `globals`.
 pub fn row_key(globals: u64, spec: &crate::view::RowSpec) -> u64 {
-    hash_of((globals, spec.template, spec.page, spec.key))
+    let item = match spec.item {
+        crate::view::RowItem::Document(d) => document_row(d),
+        crate::view::RowItem::Evidence(e) => evidence_row(e),
+    };
+    hash_of((globals, spec.template, spec.page, item))
 }
 
 /// Per-item keys, each made once.

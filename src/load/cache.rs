@@ -54,11 +54,6 @@ pub fn mtime_of(meta: &std::fs::Metadata) -> String {
         .unwrap_or_default()
 }
 
-/// The folder, in the site, where builds remember what they were made from. It is used only if
-/// it exists (`crosswalk init` makes it; keep it out of git). It may describe hidden content,
-/// so it is never inside the output.
-pub const CACHE_DIR: &str = ".crosswalk-cache";
-
 /// One input file as a build saw it: path relative to the site root, size, modification time
 /// in nanoseconds since the Unix epoch.
 pub type FileState = (String, u64, i128);

@@ -188,6 +188,11 @@ pub(crate) fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String
     d.deserialize_str(V)
 }
 
+/// The folder, in the site, where builds remember what they were made from. It is used only if
+/// it exists (`crosswalk init` makes it; keep it out of git). It may describe hidden content,
+/// so it is never inside the output.
+pub const CACHE_DIR: &str = ".crosswalk-cache";
+
 /// The folder every evidence artifact is published in.
 pub const ARTIFACT_FOLDER: &str = "evidence/files/";
 

@@ -185,18 +185,6 @@ pub fn map(
     })
 }
 
-/// The title of the source a crosswalk row names (or the file's first source).
-pub fn row_source(model: &Model, crosswalk: usize, mapping: usize) -> Option<String> {
-    let x = &model.crosswalks[crosswalk];
-    let m = &x.mappings[mapping];
-    let sid = m
-        .source
-        .clone()
-        .or_else(|| x.sources.first().map(|s| s.id.clone()));
-    sid.and_then(|id| x.sources.iter().find(|s| s.id == id))
-        .map(|s| s.title.clone())
-}
-
 /// Each element of `k` with the controls of the `targets` frameworks that wholly meet it
 /// (crosswalk rows and sourced groups), strongest first.
 pub fn element_infos(model: &Model, k: ControlKey, targets: &[usize]) -> Vec<ElementInfo> {
@@ -234,7 +222,7 @@ pub fn element_infos(model: &Model, k: ControlKey, targets: &[usize]) -> Vec<Ele
                     MetBy {
                         control: model.control_name(r.other),
                         confidence: r.conf.as_str(),
-                        source: row_source(model, r.crosswalk, r.mapping),
+                        source: model.row_source(r.crosswalk, r.mapping),
                     },
                 ));
             }

@@ -1,6 +1,10 @@
 //! Stage 2: check every cross-file reference and build the resolved model the analysis and the
 //! pages read. Problems become diagnostics; resolution goes on past them so `check` reports all.
 
+pub mod paths;
+
+use paths::{evidence_file_stem, page_name};
+
 use crate::base::diagnostic::{Diagnostic, Pos};
 use crate::load::{Artifact, Loaded};
 use crate::model::config::Config;
@@ -64,24 +68,6 @@ impl Framework {
     }
 }
 
-/// A control id made safe as a file name: `164.312(a)(2)(iv)` becomes `164.312-a-2-iv`.
-pub fn page_name(id: &str) -> String {
-    let mut out = String::with_capacity(id.len());
-    for c in id.chars() {
-        if c.is_ascii_alphanumeric() || c == '.' || c == '_' {
-            out.push(c);
-        } else if !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    let out = out.trim_matches(|c| c == '-' || c == '.').to_string();
-    if out.is_empty() {
-        "control".into()
-    } else {
-        out
-    }
-}
-
 /// One edge of a crosswalk, seen from one of its ends: `this REL other`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Relation {
@@ -124,22 +110,6 @@ pub struct ResolvedEvidence {
     /// order written), for sorting a file's records only: it counts records the profile hides, so
     /// it must never reach a page.
     pub order: usize,
-}
-
-/// The name an evidence file's records are published under: the file's path in
-/// `content/evidence/`, without its extension (`access-reviews` for
-/// `content/evidence/access-reviews.yaml`).
-pub fn evidence_file_stem(path: &Path) -> String {
-    let base = Path::new("content").join("evidence");
-    let rel = match path.strip_prefix(&base) {
-        Ok(rel) => rel.with_extension(""),
-        Err(_) => PathBuf::from(path.file_stem().unwrap_or_default()),
-    };
-    let parts: Vec<String> = rel
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    parts.join("/")
 }
 
 /// An artifact's standing in the evidence ledger.
@@ -185,6 +155,18 @@ pub struct Model {
 pub const HUB: &str = "iso27001";
 
 impl Model {
+    /// The title of the source a crosswalk row names (or the file's first source).
+    pub fn row_source(&self, crosswalk: usize, mapping: usize) -> Option<String> {
+        let x = &self.crosswalks[crosswalk];
+        let m = &x.mappings[mapping];
+        let sid = m
+            .source
+            .clone()
+            .or_else(|| x.sources.first().map(|s| s.id.clone()));
+        sid.and_then(|id| x.sources.iter().find(|s| s.id == id))
+            .map(|s| s.title.clone())
+    }
+
     pub fn framework(&self, slug: &str) -> Option<usize> {
         self.frameworks.iter().position(|f| f.slug() == slug)
     }

@@ -8,6 +8,7 @@ use crate::analyse::freshness::{Freshness, evidence_expiry, next_review};
 use crate::analyse::overlap::Pair;
 use crate::base::text::pct;
 use crate::model::{Date, DocKind, Relationship};
+pub use crate::resolve::paths::{control_url, doc_url, evidence_page_path, evidence_url, href};
 use crate::resolve::{ControlKey, Model, ResolvedDocument, ResolvedEvidence, SealState};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -54,8 +55,16 @@ impl PageSpec {
 pub struct RowSpec<'a> {
     pub template: &'static str,
     pub page: &'static str,
-    pub key: u64,
+    /// The item the row shows (what a cache of rows keys it by).
+    pub item: RowItem<'a>,
     pub view: &'a (dyn Fn() -> tera::Value + Sync),
+}
+
+/// The item a row of a long list shows.
+#[derive(Clone, Copy)]
+pub enum RowItem<'a> {
+    Document(&'a ResolvedDocument),
+    Evidence(&'a ResolvedEvidence),
 }
 
 /// A rendered row: its HTML, as a template value marked safe (a shared string, so a list of
@@ -154,41 +163,6 @@ pub const PUBLIC_KEY_URL: &str = "evidence/ledger-public-key.pem";
 
 pub fn fw_url(slug: &str) -> String {
     format!("frameworks/{slug}.html")
-}
-
-pub fn control_url(model: &Model, k: ControlKey) -> String {
-    let f = &model.frameworks[k.fw];
-    format!("controls/{}/{}.html", f.slug(), f.page_names[k.ctl])
-}
-
-pub fn doc_url(d: &ResolvedDocument) -> String {
-    format!("{}/{}.html", d.doc.kind.folder(), d.doc.meta.id)
-}
-
-/// The page that holds an evidence record: one page per evidence file, holding all its records.
-pub fn evidence_page_path(e: &ResolvedEvidence) -> String {
-    format!(
-        "evidence/records/{}.html",
-        crate::resolve::evidence_file_stem(&e.ev.path)
-    )
-}
-
-/// An evidence record's address (an href): its file's page and its section there.
-pub fn evidence_url(e: &ResolvedEvidence) -> String {
-    format!("{}#{}", href(&evidence_page_path(e)), e.ev.meta.id)
-}
-
-/// Percent-encodes a relative path for an href: every byte outside the unreserved set and `/`.
-pub fn href(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// Where an evidence artifact is copied in the output (a file path, not yet an href): all in one
@@ -984,7 +958,7 @@ fn control_page(model: &Model, cov: &Coverage, k: ControlKey) -> PageSpec {
                     MetByRow {
                         control: control_link(model, cov, r.other),
                         confidence: r.conf.as_str(),
-                        source: crate::reports::report::row_source(model, r.crosswalk, r.mapping),
+                        source: model.row_source(r.crosswalk, r.mapping),
                     },
                 ));
             }
@@ -1203,7 +1177,7 @@ fn documents_index(
                 rows(RowSpec {
                     template: DOCUMENT_ROW_TEMPLATE,
                     page: DOCUMENTS_PATH,
-                    key: crate::incremental::keys::document_row(d),
+                    item: RowItem::Document(d),
                     view: &view,
                 })
             })
@@ -1445,7 +1419,7 @@ fn library_rows<'a>(
             render_rows(RowSpec {
                 template: EVIDENCE_ROW_TEMPLATE,
                 page: EVIDENCE_PATH,
-                key: crate::incremental::keys::evidence_row(&model.evidence[i]),
+                item: RowItem::Evidence(&model.evidence[i]),
                 view: &view,
             })
         })
@@ -1674,7 +1648,7 @@ fn evidence_file_page(
         .collect();
     let title = match records {
         [only] => model.evidence[*only].ev.meta.title.clone(),
-        _ => humanise(&crate::resolve::evidence_file_stem(&first.ev.path)),
+        _ => humanise(&crate::resolve::paths::evidence_file_stem(&first.ev.path)),
     };
     let view = V {
         file: first
