@@ -190,7 +190,7 @@ pub struct Site {
 /// The date to judge freshness by when none is given: $CROSSWALK_TODAY, else the local date.
 pub fn default_today() -> Result<Date, Diagnostic> {
     match std::env::var("CROSSWALK_TODAY") {
-        Ok(s) => Date::parse(&s).map_err(|m| Diagnostic::error("CROSSWALK_TODAY", m)),
+        Ok(s) => Date::parse(&s).map_err(|m| Diagnostic::error("CROSSWALK_TODAY", m.to_string())),
         Err(_) => Ok(Date(chrono::Local::now().date_naive())),
     }
 }
@@ -238,7 +238,7 @@ impl Site {
         let profile = self
             .config
             .profile(name)
-            .map_err(|m| Diagnostic::error("<command line>", m))?;
+            .map_err(|m| Diagnostic::error("<command line>", m.to_string()))?;
         let t = Instant::now();
         let read_cache = || opts.cache_dir.as_deref().map(HashCache::read);
         let (loaded, load_diags) = match &opts.session {

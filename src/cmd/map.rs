@@ -19,8 +19,8 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
     let analysis = super::analyse_or_empty(&a.common.root, &a.common.options(None))?;
-    let r =
-        ControlRef::parse(&a.control).map_err(|m| fail(Diagnostic::error("<command line>", m)))?;
+    let r = ControlRef::parse(&a.control)
+        .map_err(|m| fail(Diagnostic::error("<command line>", m.to_string())))?;
     let m = report::map(&analysis.model, &r, a.to.as_deref()).map_err(|(msg, hint)| {
         let mut d = Diagnostic::error("<command line>", msg);
         if let Some(h) = hint {

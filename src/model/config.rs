@@ -1,7 +1,7 @@
 //! `crosswalk.yaml`, the site's configuration.
 
 use crate::base::diagnostic::Diagnostic;
-use crate::model::{Classification, Date, Period, Unit};
+use crate::model::{Classification, Date, Period, Unit, ValueError};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -283,7 +283,7 @@ impl Config {
     }
 
     /// The highest classification profile `name` may show.
-    pub fn profile(&self, name: &str) -> Result<Classification, String> {
+    pub fn profile(&self, name: &str) -> Result<Classification, ValueError> {
         if let Some(c) = self.profiles.get(name) {
             return Ok(*c);
         }
@@ -292,10 +292,10 @@ impl Config {
             known.extend(self.profiles.keys().map(String::as_str));
             known.sort();
             known.dedup();
-            format!(
+            ValueError::new(format!(
                 "unknown profile `{name}`: known profiles are {}",
                 known.join(", ")
-            )
+            ))
         })
     }
 }

@@ -10,6 +10,26 @@ use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 
+/// A value that does not parse: a date, a period, a classification, a control reference, a
+/// profile name. Its text is the whole message; the caller knows the file or flag it came from
+/// and makes the diagnostic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueError(String);
+
+impl ValueError {
+    pub(crate) fn new(message: String) -> ValueError {
+        ValueError(message)
+    }
+}
+
+impl fmt::Display for ValueError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ValueError {}
+
 /// How widely a document or record may be shown. Ordered: a build shows everything at or below
 /// its profile's level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
@@ -31,15 +51,15 @@ impl Classification {
 }
 
 impl FromStr for Classification {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = ValueError;
+    fn from_str(s: &str) -> Result<Self, ValueError> {
         match s {
             "public" => Ok(Classification::Public),
             "internal" => Ok(Classification::Internal),
             "confidential" => Ok(Classification::Confidential),
-            other => Err(format!(
+            other => Err(ValueError::new(format!(
                 "unknown classification `{other}`: expected public, internal or confidential"
-            )),
+            ))),
         }
     }
 }
@@ -49,14 +69,14 @@ impl FromStr for Classification {
 pub struct Date(pub NaiveDate);
 
 impl Date {
-    pub fn parse(s: &str) -> Result<Date, String> {
+    pub fn parse(s: &str) -> Result<Date, ValueError> {
         let s = s.trim();
         let ok_shape = s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-';
         match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
             Ok(d) if ok_shape => Ok(Date(d)),
-            _ => Err(format!(
+            _ => Err(ValueError::new(format!(
                 "invalid date `{s}`: expected a real date written YYYY-MM-DD"
-            )),
+            ))),
         }
     }
 
@@ -117,11 +137,11 @@ pub struct Period {
 }
 
 impl Period {
-    pub fn parse(s: &str) -> Result<Period, String> {
+    pub fn parse(s: &str) -> Result<Period, ValueError> {
         let err = || {
-            format!(
+            ValueError::new(format!(
                 "invalid period `{s}`: expected a number and a unit, e.g. `12 months`, `90 days`, `1 year`"
-            )
+            ))
         };
         let mut parts = s.split_whitespace();
         let (Some(n), Some(unit), None) = (parts.next(), parts.next(), parts.next()) else {
@@ -136,9 +156,9 @@ impl Period {
             _ => return Err(err()),
         };
         if amount == 0 || amount > 100_000 {
-            return Err(format!(
+            return Err(ValueError::new(format!(
                 "invalid period `{s}`: the number must be between 1 and 100000"
-            ));
+            )));
         }
         Ok(Period { amount, unit })
     }
@@ -665,16 +685,16 @@ impl ControlRef {
         (!fw.is_empty() && !id.is_empty()).then_some((fw, id))
     }
 
-    pub fn parse(s: &str) -> Result<ControlRef, String> {
+    pub fn parse(s: &str) -> Result<ControlRef, ValueError> {
         match ControlRef::split(s) {
             Some((fw, id)) => Ok(ControlRef {
                 framework: fw.to_string(),
                 id: id.to_string(),
             }),
-            None => Err(format!(
+            None => Err(ValueError::new(format!(
                 "`{}` is not a control reference: write <framework>:<control id>, e.g. iso27001:A.5.15",
                 s.trim()
-            )),
+            ))),
         }
     }
 }

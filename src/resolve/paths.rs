@@ -2,7 +2,7 @@
 //! how a path becomes an href. The artifact folder and names are in `model` (`ARTIFACT_FOLDER`,
 //! `artifact_name`), since loading needs them before anything is resolved.
 
-use super::{ControlKey, Model, ResolvedDocument, ResolvedEvidence};
+use super::model::{ControlKey, Model, ResolvedDocument, ResolvedEvidence};
 use std::path::{Path, PathBuf};
 
 /// A control id made safe as a file name: `164.312(a)(2)(iv)` becomes `164.312-a-2-iv`.
@@ -69,4 +69,25 @@ pub fn href(path: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn published_names() {
+        let stem = |p: &str| evidence_file_stem(Path::new(p));
+        assert_eq!(
+            stem("content/evidence/access-reviews.yaml"),
+            "access-reviews"
+        );
+        assert_eq!(stem("content/evidence/q3.reviews.yml"), "q3.reviews");
+        assert_eq!(stem("content/evidence/sub/a.yaml"), "sub/a");
+        assert_eq!(stem("elsewhere/b.yaml"), "b");
+        assert_eq!(
+            crate::model::artifact_name("EV-1", "a b.csv"),
+            "EV-1-a b.csv"
+        );
+    }
 }
