@@ -5,7 +5,6 @@
 mod cmd;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use crosswalk::base::diagnostic::{Diagnostic, Diagnostics};
 use crosswalk::model::Date;
 use crosswalk::site::Options;
 use std::path::PathBuf;
@@ -138,11 +137,4 @@ pub fn from_cwd(path: PathBuf) -> PathBuf {
     } else {
         path
     }
-}
-
-/// One diagnostic as a failed run.
-pub fn fail(d: Diagnostic) -> Diagnostics {
-    let mut ds = Diagnostics::default();
-    ds.push(d);
-    ds
 }

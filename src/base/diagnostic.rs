@@ -243,6 +243,13 @@ impl Diagnostics {
     }
 }
 
+/// One diagnostic as a failed run, so `?` turns a `Diagnostic` into `Diagnostics`.
+impl From<Diagnostic> for Diagnostics {
+    fn from(d: Diagnostic) -> Self {
+        Diagnostics { items: vec![d] }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

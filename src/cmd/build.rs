@@ -1,4 +1,4 @@
-use crate::{Common, fail};
+use crate::Common;
 use crosswalk::base::diagnostic::Diagnostics;
 use crosswalk::site::Site;
 use std::path::PathBuf;
@@ -27,7 +27,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
-    let site = Site::open(&a.common.root).map_err(fail)?;
+    let site = Site::open(&a.common.root)?;
     let output = a.output.map(crate::from_cwd);
     let mut opts = a.common.options(a.profile);
     opts.force = a.force;

@@ -1,4 +1,4 @@
-use crate::{Common, Format, fail};
+use crate::{Common, Format};
 use crosswalk::base::diagnostic::Diagnostics;
 use crosswalk::site::Site;
 use std::process::ExitCode;
@@ -22,9 +22,9 @@ pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
             // The last build's hash cache saves re-hashing unchanged evidence; check never writes it.
             let mut opts = a.common.options(None);
             opts.cache_dir = Some(site.root.join(&site.config.output));
-            site.check(&opts).unwrap_or_else(fail)
+            site.check(&opts).unwrap_or_else(Diagnostics::from)
         }
-        Err(d) => fail(d),
+        Err(d) => Diagnostics::from(d),
     };
     let failed = diags.has_errors() || (a.strict && diags.warning_count() > 0);
     let sorted = diags.sorted();

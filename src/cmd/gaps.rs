@@ -1,4 +1,4 @@
-use crate::{Common, ReportFormat, fail};
+use crate::{Common, ReportFormat};
 use crosswalk::analyse::gaps::{self, Have};
 use crosswalk::base::diagnostic::{Diagnostic, Diagnostics};
 use std::process::ExitCode;
@@ -28,7 +28,7 @@ pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
             {
                 d = d.with_hint(format!("did you mean {}?", s.join(" or ")));
             }
-            fail(d)
+            Diagnostics::from(d)
         })
     };
     let target = find(&a.framework)?;

@@ -1,4 +1,4 @@
-use crate::{Common, fail};
+use crate::Common;
 use crosswalk::base::diagnostic::Diagnostics;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,9 +15,9 @@ pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
     let target = a.common.root.join(&a.dir);
     let today = match a.common.today {
         Some(d) => d,
-        None => crosswalk::site::default_today().map_err(fail)?,
+        None => crosswalk::site::default_today()?,
     };
-    crosswalk::init::scaffold(&target, today).map_err(fail)?;
+    crosswalk::init::scaffold(&target, today)?;
     if !a.common.quiet {
         eprintln!(
             "created a site in {0}; build it with: crosswalk build --root {0}",

@@ -1,4 +1,4 @@
-use crate::{Common, DataFormat, fail};
+use crate::{Common, DataFormat};
 use crosswalk::base::diagnostic::{Diagnostic, Diagnostics};
 use crosswalk::model::ControlRef;
 use crosswalk::reports::report;
@@ -20,13 +20,13 @@ pub struct Args {
 pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
     let analysis = super::analyse_or_empty(&a.common.root, &a.common.options(None))?;
     let r = ControlRef::parse(&a.control)
-        .map_err(|m| fail(Diagnostic::error("<command line>", m.to_string())))?;
+        .map_err(|m| Diagnostic::error("<command line>", m.to_string()))?;
     let m = report::map(&analysis.model, &r, a.to.as_deref()).map_err(|(msg, hint)| {
         let mut d = Diagnostic::error("<command line>", msg);
         if let Some(h) = hint {
             d = d.with_hint(h);
         }
-        fail(d)
+        d
     })?;
     match a.format {
         DataFormat::Json => println!("{}", serde_json::to_string_pretty(&m).unwrap_or_default()),

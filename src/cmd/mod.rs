@@ -12,15 +12,14 @@ pub mod seal;
 pub mod serve;
 pub mod verify;
 
-use crate::fail;
 use crosswalk::base::diagnostic::Diagnostics;
 use crosswalk::site::{Analysis, Options, Site};
 
 /// Loads and analyses the site at `root` (or the built-in mappings alone where there is no site),
 /// failing on content errors.
 pub fn analyse_or_empty(root: &std::path::Path, opts: &Options) -> Result<Analysis, Diagnostics> {
-    let site = Site::open_or_empty(root).map_err(fail)?;
-    let analysis = site.analyse(opts, &mut Vec::new()).map_err(fail)?;
+    let site = Site::open_or_empty(root)?;
+    let analysis = site.analyse(opts, &mut Vec::new())?;
     if analysis.diagnostics.has_errors() {
         return Err(analysis.diagnostics);
     }

@@ -1,5 +1,5 @@
-use crate::{Common, fail};
-use crosswalk::base::diagnostic::Diagnostics;
+use crate::Common;
+use crosswalk::base::diagnostic::{Diagnostic, Diagnostics};
 use crosswalk::reports::review_pack;
 use crosswalk::site::Site;
 use std::process::ExitCode;
@@ -15,17 +15,18 @@ pub struct Args {
 
 /// Prints the pack as Markdown on standard output; redirect it to keep it.
 pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
-    let site = Site::open(&a.common.root).map_err(fail)?;
-    let analysis = site
-        .analyse(&a.common.options(a.profile), &mut Vec::new())
-        .map_err(fail)?;
+    let site = Site::open(&a.common.root)?;
+    let analysis = site.analyse(&a.common.options(a.profile), &mut Vec::new())?;
     if analysis.diagnostics.has_errors() {
         return Err(analysis.diagnostics);
     }
     let since = analysis.model.records.latest_review().map(|m| m.date);
     let changes = match since {
         Some(d) => review_pack::git_changes(&site.root, d),
-        None => Err("no previous review to compare against".to_string()),
+        None => Err(Diagnostic::error(
+            &site.root,
+            "no previous review to compare against",
+        )),
     };
     print!(
         "{}",

@@ -1,4 +1,4 @@
-use crate::{Common, fail};
+use crate::Common;
 use crosswalk::base::diagnostic::Diagnostics;
 use crosswalk::base::lock::Wait;
 use crosswalk::ledger::Repair;
@@ -19,7 +19,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
-    let site = Site::open(&a.common.root).map_err(fail)?;
+    let site = Site::open(&a.common.root)?;
     let wait = if a.no_wait { Wait::No } else { Wait::Yes };
     if a.repair {
         return repair(&site, wait, a.common.quiet);

@@ -1,4 +1,4 @@
-use crate::{Common, fail};
+use crate::Common;
 use crosswalk::base::diagnostic::{Diagnostic, Diagnostics};
 use crosswalk::serve::{ServeOptions, serve};
 use std::path::PathBuf;
@@ -27,12 +27,10 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
-    let root = a.common.root.canonicalize().map_err(|e| {
-        fail(Diagnostic::error(
-            &a.common.root,
-            format!("site folder not found: {e}"),
-        ))
-    })?;
+    let root =
+        a.common.root.canonicalize().map_err(|e| {
+            Diagnostic::error(&a.common.root, format!("site folder not found: {e}"))
+        })?;
     let output = a.output.map(crate::from_cwd);
     let so = ServeOptions {
         port: a.port,
@@ -41,6 +39,6 @@ pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
         opts: a.common.options(a.profile),
         timings: a.timings,
     };
-    serve(&root, so).map_err(|m| fail(Diagnostic::error(&root, m)))?;
+    serve(&root, so)?;
     Ok(ExitCode::SUCCESS)
 }

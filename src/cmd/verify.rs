@@ -1,4 +1,4 @@
-use crate::{Common, fail};
+use crate::Common;
 use crosswalk::base::diagnostic::Diagnostics;
 use crosswalk::site::Site;
 use std::process::ExitCode;
@@ -10,8 +10,8 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
-    let site = Site::open(&a.common.root).map_err(fail)?;
-    let report = site.verify(&a.common.options(None)).map_err(fail)?;
+    let site = Site::open(&a.common.root)?;
+    let report = site.verify(&a.common.options(None))?;
     let errors = report.diagnostics.error_count();
     for d in report.diagnostics.sorted().iter().filter(|d| d.is_error()) {
         println!("{d}");

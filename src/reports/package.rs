@@ -5,8 +5,9 @@
 use crate::analyse::coverage::Item;
 use crate::analyse::freshness::evidence_expiry;
 use crate::base::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::config::{Audit, Config};
 use crate::resolve::{ControlKey, Model, SealState};
-use crate::site::{Options, Site};
+use crate::site::{Analysis, Options, Site};
 use crate::write::{self, Output};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -68,12 +69,6 @@ struct PackageView {
     public_key_fingerprint: Option<String>,
 }
 
-fn fail(d: Diagnostic) -> Diagnostics {
-    let mut ds = Diagnostics::default();
-    ds.push(d);
-    ds
-}
-
 impl Site {
     /// Writes the package for `audit_id` into `<output>/<audit_id>/` and `<output>/<audit_id>.zip`
     /// (output default: `packages/` in the site). Auditors see everything unless a profile says
@@ -84,160 +79,25 @@ impl Site {
         opts: &Options,
         output: Option<&Path>,
     ) -> Result<PackageReport, Diagnostics> {
-        let Some(audit) = self.config.audits.iter().find(|a| a.id == audit_id) else {
-            let known: Vec<&str> = self.config.audits.iter().map(|a| a.id.as_str()).collect();
-            let hint = if known.is_empty() {
-                "declare audits under `audits:` in crosswalk.yaml".to_string()
-            } else {
-                format!("known audits: {}", known.join(", "))
-            };
-            return Err(fail(
-                Diagnostic::error(
-                    crate::model::config::CONFIG_FILE,
-                    format!("no audit `{audit_id}`"),
-                )
-                .with_hint(hint),
-            ));
-        };
+        let audit = find_audit(&self.config, audit_id)?;
         let out_root = output
             .map(Path::to_path_buf)
             .unwrap_or_else(|| self.root.join("packages"));
-        let folder =
-            write::check_output_dir(&self.root, &out_root.join(&audit.id)).map_err(fail)?;
-        let opts = Options {
-            profile: Some(
-                opts.profile
-                    .clone()
-                    .unwrap_or_else(|| "confidential".into()),
-            ),
-            cache_dir: None,
-            ..opts.clone()
-        };
-        let analysis = self.analyse(&opts, &mut Vec::new()).map_err(fail)?;
-        if analysis.diagnostics.has_errors() {
-            return Err(analysis.diagnostics);
-        }
+        let folder = write::check_output_dir(&self.root, &out_root.join(&audit.id))?;
+        let analysis = analyse_for_auditors(self, opts)?;
         let model = &analysis.model;
-        let Some(fi) = model.framework(&audit.framework) else {
-            return Err(fail(Diagnostic::error(
-                crate::model::config::CONFIG_FILE,
-                format!(
-                    "audit `{}` names unknown framework `{}`",
-                    audit.id, audit.framework
-                ),
-            )));
-        };
-        let in_period = |i: usize| {
-            let m = &model.evidence[i].ev.meta;
-            m.collected <= audit.end && evidence_expiry(m) >= audit.start
-        };
-
-        let mut rows = Vec::new();
-        let mut gaps = Vec::new();
-        let mut needed: BTreeSet<usize> = BTreeSet::new();
-        let f = &model.frameworks[fi];
-        for ci in 0..f.catalog.controls.len() {
-            let k = ControlKey { fw: fi, ctl: ci };
-            let cov = analysis.coverage.of(k);
-            let mut serving: Vec<(usize, String)> = cov
-                .direct
-                .iter()
-                .filter_map(|i| match i {
-                    Item::Evidence(e) => Some((*e, "direct".to_string())),
-                    Item::Document(_) => None,
-                })
-                .collect();
-            for (i, via) in &cov.inherited {
-                if let Item::Evidence(e) = i
-                    && !serving.iter().any(|(s, _)| s == e)
-                {
-                    serving.push((*e, format!("inherited via {}", model.control_name(*via))));
-                }
-            }
-            let valid = serving.iter().any(|(e, _)| in_period(*e));
-            if !valid {
-                gaps.push(Gap {
-                    control: f.catalog.controls[ci].id.clone(),
-                    title: f.catalog.controls[ci].title.clone(),
-                    only_outside_period: !serving.is_empty(),
-                });
-            }
-            for (e, how) in serving {
-                let r = &model.evidence[e];
-                let ok = in_period(e);
-                if ok && r.artifact.is_some() {
-                    needed.insert(e);
-                }
-                rows.push(row(model, k, e, how, ok));
-            }
-        }
-
-        let view = PackageView {
-            audit_id: audit.id.clone(),
-            audit_title: audit.title(),
-            framework: f.slug().to_string(),
-            framework_title: format!("{} {}", f.catalog.title, f.catalog.edition),
-            start: audit.start.to_string(),
-            end: audit.end.to_string(),
-            auditor: audit.auditor.clone(),
-            organisation: model.config.organisation.clone(),
-            generated: model.today.to_string(),
-            profile: model.profile.as_str().to_string(),
-            controls: f.catalog.controls.len(),
-            covered: f.catalog.controls.len() - gaps.len(),
-            evidence_files: needed.len(),
-            rows,
-            gaps,
-            public_key_fingerprint: model.public_key.as_ref().map(|k| k.fingerprint.clone()),
-        };
-
-        let mut out = Output::default();
-        out.files.push((
-            "controls-evidence.csv".into(),
-            csv_bytes(&view.rows).map_err(fail)?,
-        ));
-        out.files
-            .push(("gaps.csv".into(), csv_bytes(&view.gaps).map_err(fail)?));
-        let theme = crate::render::Theme::load(&self.root, &self.config.theme).map_err(fail)?;
-        out.files.push((
-            "index.html".into(),
-            theme.render_one("package.html", &view).map_err(fail)?,
-        ));
-        if let Some(css) = theme.static_files.get("style.css") {
-            out.files.push(("style.css".into(), css.clone()));
-        }
-        if let Some(pk) = &model.public_key {
-            out.files
-                .push(("ledger-public-key.pem".into(), pk.pem.clone().into_bytes()));
-        }
-        for &e in &needed {
-            let r = &model.evidence[e];
-            if let Some(a) = &r.artifact {
-                out.copies.push((
-                    format!("evidence/{}/{}", r.ev.meta.id, a.file_name),
-                    a.absolute.clone(),
-                    a.sha256.clone(),
-                ));
-            }
-        }
-        // The folder and the zip each appear complete or not at all: the zip is written under a
-        // hidden name from the folder's staging copy, the folder swapped in, the zip renamed in.
-        let zip = folder.with_extension("zip");
-        write::clear_leftovers(&folder);
-        let tmp_zip = write::hidden_tmp(&zip);
-        let staging = write::stage(&folder, &out).map_err(fail)?;
-        let done = write_zip(&staging, &tmp_zip, &folder)
-            .and_then(|_| write::swap_in(&staging, &folder))
-            .and_then(|_| {
-                crate::base::fault::point(&zip)
-                    .and_then(|_| std::fs::rename(&tmp_zip, &zip))
-                    .map_err(|e| Diagnostic::error(&zip, format!("cannot move into place: {e}")))
-            });
-        if done.is_err() {
-            let _ = std::fs::remove_dir_all(&staging);
-            let _ = std::fs::remove_file(&tmp_zip);
-        }
-        done.map_err(fail)?;
+        let fi = framework_of(model, audit)?;
+        let listing = list_evidence(&analysis, fi, audit);
+        let view = package_view(
+            model,
+            audit,
+            fi,
+            listing.rows,
+            listing.gaps,
+            &listing.needed,
+        );
+        let out = package_files(self, model, &view, &listing.needed)?;
+        let zip = publish(&folder, &out)?;
         Ok(PackageReport {
             folder,
             zip,
@@ -246,6 +106,219 @@ impl Site {
             gaps: view.gaps.len(),
         })
     }
+}
+
+/// The audit declared as `audit_id` in crosswalk.yaml.
+fn find_audit<'a>(config: &'a Config, audit_id: &str) -> Result<&'a Audit, Diagnostic> {
+    config
+        .audits
+        .iter()
+        .find(|a| a.id == audit_id)
+        .ok_or_else(|| {
+            let known: Vec<&str> = config.audits.iter().map(|a| a.id.as_str()).collect();
+            let hint = if known.is_empty() {
+                "declare audits under `audits:` in crosswalk.yaml".to_string()
+            } else {
+                format!("known audits: {}", known.join(", "))
+            };
+            Diagnostic::error(
+                crate::model::config::CONFIG_FILE,
+                format!("no audit `{audit_id}`"),
+            )
+            .with_hint(hint)
+        })
+}
+
+/// The site analysed under the package's profile (default `confidential`), without the
+/// build's hash cache; content errors fail the package.
+fn analyse_for_auditors(site: &Site, opts: &Options) -> Result<Analysis, Diagnostics> {
+    let opts = Options {
+        profile: Some(
+            opts.profile
+                .clone()
+                .unwrap_or_else(|| "confidential".into()),
+        ),
+        cache_dir: None,
+        ..opts.clone()
+    };
+    let analysis = site.analyse(&opts, &mut Vec::new())?;
+    if analysis.diagnostics.has_errors() {
+        return Err(analysis.diagnostics);
+    }
+    Ok(analysis)
+}
+
+/// The package's files: the two CSVs, index.html and its style sheet, the ledger's public
+/// key, and a copy of every evidence file `needed`.
+fn package_files(
+    site: &Site,
+    model: &Model,
+    view: &PackageView,
+    needed: &BTreeSet<usize>,
+) -> Result<Output, Diagnostic> {
+    let mut out = Output::default();
+    out.files
+        .push(("controls-evidence.csv".into(), csv_bytes(&view.rows)?));
+    out.files.push(("gaps.csv".into(), csv_bytes(&view.gaps)?));
+    let theme = crate::render::Theme::load(&site.root, &site.config.theme)?;
+    out.files
+        .push(("index.html".into(), theme.render_one("package.html", view)?));
+    if let Some(css) = theme.static_files.get("style.css") {
+        out.files.push(("style.css".into(), css.clone()));
+    }
+    if let Some(pk) = &model.public_key {
+        out.files
+            .push(("ledger-public-key.pem".into(), pk.pem.clone().into_bytes()));
+    }
+    for &e in needed {
+        let r = &model.evidence[e];
+        if let Some(a) = &r.artifact {
+            out.copies.push((
+                format!("evidence/{}/{}", r.ev.meta.id, a.file_name),
+                a.absolute.clone(),
+                a.sha256.clone(),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// The index of the framework the audit names.
+fn framework_of(model: &Model, audit: &Audit) -> Result<usize, Diagnostic> {
+    model.framework(&audit.framework).ok_or_else(|| {
+        Diagnostic::error(
+            crate::model::config::CONFIG_FILE,
+            format!(
+                "audit `{}` names unknown framework `{}`",
+                audit.id, audit.framework
+            ),
+        )
+    })
+}
+
+/// What the package lists for one framework.
+struct Listing {
+    /// One per control and evidence record serving it, valid in the period or not.
+    rows: Vec<Row>,
+    /// The controls with no evidence valid in the period.
+    gaps: Vec<Gap>,
+    /// The evidence records whose files are copied: valid in the period, with an artifact.
+    needed: BTreeSet<usize>,
+}
+
+/// Goes through the controls of framework `fi` in catalog order, listing the evidence that
+/// serves each and whether it is valid during the audit's period.
+fn list_evidence(analysis: &Analysis, fi: usize, audit: &Audit) -> Listing {
+    let model = &analysis.model;
+    let in_period = |i: usize| {
+        let m = &model.evidence[i].ev.meta;
+        m.collected <= audit.end && evidence_expiry(m) >= audit.start
+    };
+    let mut listing = Listing {
+        rows: Vec::new(),
+        gaps: Vec::new(),
+        needed: BTreeSet::new(),
+    };
+    let f = &model.frameworks[fi];
+    for ci in 0..f.catalog.controls.len() {
+        let k = ControlKey { fw: fi, ctl: ci };
+        let serving = serving(analysis, k);
+        let valid = serving.iter().any(|(e, _)| in_period(*e));
+        if !valid {
+            listing.gaps.push(Gap {
+                control: f.catalog.controls[ci].id.clone(),
+                title: f.catalog.controls[ci].title.clone(),
+                only_outside_period: !serving.is_empty(),
+            });
+        }
+        for (e, how) in serving {
+            let r = &model.evidence[e];
+            let ok = in_period(e);
+            if ok && r.artifact.is_some() {
+                listing.needed.insert(e);
+            }
+            listing.rows.push(row(model, k, e, how, ok));
+        }
+    }
+    listing
+}
+
+/// The evidence records serving control `k`, each with how: `direct` first, then `inherited
+/// via <control>` for records that only reach it through another control.
+fn serving(analysis: &Analysis, k: ControlKey) -> Vec<(usize, String)> {
+    let cov = analysis.coverage.of(k);
+    let mut serving: Vec<(usize, String)> = cov
+        .direct
+        .iter()
+        .filter_map(|i| match i {
+            Item::Evidence(e) => Some((*e, "direct".to_string())),
+            Item::Document(_) => None,
+        })
+        .collect();
+    for (i, via) in &cov.inherited {
+        if let Item::Evidence(e) = i
+            && !serving.iter().any(|(s, _)| s == e)
+        {
+            serving.push((
+                *e,
+                format!("inherited via {}", analysis.model.control_name(*via)),
+            ));
+        }
+    }
+    serving
+}
+
+/// What index.html shows.
+fn package_view(
+    model: &Model,
+    audit: &Audit,
+    fi: usize,
+    rows: Vec<Row>,
+    gaps: Vec<Gap>,
+    needed: &BTreeSet<usize>,
+) -> PackageView {
+    let f = &model.frameworks[fi];
+    PackageView {
+        audit_id: audit.id.clone(),
+        audit_title: audit.title(),
+        framework: f.slug().to_string(),
+        framework_title: format!("{} {}", f.catalog.title, f.catalog.edition),
+        start: audit.start.to_string(),
+        end: audit.end.to_string(),
+        auditor: audit.auditor.clone(),
+        organisation: model.config.organisation.clone(),
+        generated: model.today.to_string(),
+        profile: model.profile.as_str().to_string(),
+        controls: f.catalog.controls.len(),
+        covered: f.catalog.controls.len() - gaps.len(),
+        evidence_files: needed.len(),
+        rows,
+        gaps,
+        public_key_fingerprint: model.public_key.as_ref().map(|k| k.fingerprint.clone()),
+    }
+}
+
+/// Writes `out` as `folder` and as `folder`.zip, and returns the zip's path. The folder and the
+/// zip each appear complete or not at all: the zip is written under a hidden name from the
+/// folder's staging copy, the folder swapped in, the zip renamed in.
+fn publish(folder: &Path, out: &Output) -> Result<PathBuf, Diagnostic> {
+    let zip = folder.with_extension("zip");
+    write::clear_leftovers(folder);
+    let tmp_zip = write::hidden_tmp(&zip);
+    let staging = write::stage(folder, out)?;
+    let done = write_zip(&staging, &tmp_zip, folder)
+        .and_then(|_| write::swap_in(&staging, folder))
+        .and_then(|_| {
+            crate::base::fault::point(&zip)
+                .and_then(|_| std::fs::rename(&tmp_zip, &zip))
+                .map_err(|e| Diagnostic::error(&zip, format!("cannot move into place: {e}")))
+        });
+    if done.is_err() {
+        let _ = std::fs::remove_dir_all(&staging);
+        let _ = std::fs::remove_file(&tmp_zip);
+    }
+    done?;
+    Ok(zip)
 }
 
 fn row(model: &Model, k: ControlKey, e: usize, how: String, valid: bool) -> Row {

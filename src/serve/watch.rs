@@ -20,6 +20,18 @@ pub enum Change {
     Config,
 }
 
+impl Change {
+    /// The name the terminal shows for this kind of change.
+    pub fn label(self) -> &'static str {
+        match self {
+            Change::Content => "content",
+            Change::Mappings => "mappings",
+            Change::Theme => "theme",
+            Change::Config => "crosswalk.yaml",
+        }
+    }
+}
+
 /// The folders of a site that `serve` watches recursively (the root itself is watched alone).
 pub const FOLDERS: [&str; 3] = ["content", "mappings", "themes"];
 
@@ -77,6 +89,37 @@ pub enum Step {
     Replaced,
     /// Closed after writing: an earlier change to this file is complete. Alone it changes nothing.
     Closed,
+}
+
+/// The steps one raw notify event says, in order. Reads (the build's own) and metadata-only
+/// changes are not edits; a close after writing is not one either, but it tells the debounce
+/// that an in-place save is complete. Dropped events (the kernel's queue overflowed during a
+/// large build) are a change of `config_path`: some save may be among them, and the build
+/// itself finds what changed.
+pub fn steps(ev: notify::Event, config_path: &Path) -> Vec<(PathBuf, Step)> {
+    use notify::EventKind::{Access, Create, Modify, Remove};
+    use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
+    if ev.need_rescan() {
+        return vec![(config_path.to_path_buf(), Step::Changed)];
+    }
+    let step = match ev.kind {
+        Modify(ModifyKind::Name(RenameMode::To)) => Step::Replaced,
+        Modify(ModifyKind::Name(RenameMode::Both)) => {
+            // [from, to]; inotify also reports the two halves on their own.
+            let mut paths = ev.paths.into_iter();
+            let from = paths.next().map(|from| (from, Step::Changed));
+            return from
+                .into_iter()
+                .chain(paths.map(|to| (to, Step::Replaced)))
+                .collect();
+        }
+        Create(_)
+        | Remove(_)
+        | Modify(ModifyKind::Data(_) | ModifyKind::Name(_) | ModifyKind::Any) => Step::Changed,
+        Access(AccessKind::Close(AccessMode::Write)) => Step::Closed,
+        _ => return Vec::new(),
+    };
+    ev.paths.into_iter().map(|p| (p, step)).collect()
 }
 
 /// How long a burst waits for another event while a changed file may still be written to.
