@@ -82,7 +82,7 @@ impl Inventory {
         use std::hash::Hasher;
         let (mut sum, mut mixed) = (0u64, 0u64);
         for (path, size, mtime) in &self.0 {
-            let mut h = std::hash::DefaultHasher::new();
+            let mut h = crate::base::hash::hasher();
             h.write(path.as_bytes());
             h.write_u8(0);
             h.write_u64(*size);
