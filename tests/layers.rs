@@ -347,7 +347,6 @@ fn every_import_runs_down_the_layer_table() {
 }
 
 #[test]
-#[ignore = "issue 18 in progress: the restructuring removes these"]
 fn no_files_import_each_other_in_a_circle() {
     let all = edges();
     let mut graph: BTreeMap<PathBuf, BTreeSet<PathBuf>> = BTreeMap::new();
