@@ -38,8 +38,8 @@ pub struct Known {
 /// A page as this build made it: its path and input hash (for the output's manifest), and
 /// what the stamp records of it.
 pub struct PageRecord {
-    pub path: String,
-    pub input: String,
+    path: String,
+    input: String,
     doc: Option<(String, DocStamp)>,
     key: Option<u64>,
 }
