@@ -1,4 +1,5 @@
-//! Stage 5: render every page in memory, in parallel, with the theme's tera templates.
+//! Rendering: every page in memory, in parallel, with the theme's tera templates; Markdown to
+//! safe HTML; where a document's body lands in its page, so a later build can splice a new one in.
 
 use crate::base::diagnostic::Diagnostic;
 use crate::base::embedded;
@@ -358,7 +359,7 @@ pub fn page_input_hash(
 /// Everything a page is made from but its Markdown.
 pub fn page_view_hash(theme: &Theme, site: &[u8], p: &PageSpec) -> String {
     use std::hash::Hasher;
-    let mut h = std::hash::DefaultHasher::new();
+    let mut h = crate::base::hash::hasher();
     h.write_u64(p.view_hash);
     for part in [
         theme.fingerprint.as_bytes(),
@@ -449,7 +450,6 @@ impl<'a> Renderer<'a> {
     /// Renders one row of a long list (`view::RowSpec`): the row's view is `r`, and `root` is
     /// the page's.
     pub fn row(&self, spec: &crate::view::RowSpec) -> Result<crate::view::Row, Diagnostic> {
-        use std::hash::Hasher;
         let mut ctx = tera::Context::new();
         ctx.insert("root", &root_prefix(spec.page));
         ctx.insert_value("r", (spec.view)());
@@ -459,10 +459,8 @@ impl<'a> Renderer<'a> {
                 format!("rendering a row of {}: {}", spec.page, error_chain(&e)),
             )
         })?;
-        let mut h = std::hash::DefaultHasher::new();
-        h.write(html.as_bytes());
         Ok(crate::view::Row {
-            hash: h.finish(),
+            hash: crate::base::hash::hash_bytes(html.as_bytes()),
             html: tera::Value::safe_string(&html),
         })
     }

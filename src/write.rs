@@ -1,4 +1,4 @@
-//! Stage 6: write the portal atomically. Everything goes into a fresh folder beside the output,
+//! Writing the portal atomically. Everything goes into a fresh folder beside the output,
 //! which is swapped in only when complete, so a failed build leaves the previous output exactly as
 //! it was. The tool writes nowhere else.
 

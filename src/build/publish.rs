@@ -1,4 +1,4 @@
-//! Stage 6b: publishing a build as a complete generation, switched in with one rename.
+//! Publishing a build as a complete generation, switched in with one rename.
 //!
 //! The output path (`public/`) is a symbolic link to a generation folder kept in a hidden folder
 //! beside it (`.public.crosswalk/gen-7`). Two generations are kept: the published one and a spare

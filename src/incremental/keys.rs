@@ -1,4 +1,4 @@
-//! Stage 4b: which pages an edit can change, found without building their views.
+//! Page keys: which pages an edit can change, found without building their views.
 //!
 //! Every page gets a key: a hash of what its view is made from, put together from small
 //! per-item keys (a document's file, a record's file and artifact, a control's status and the
@@ -8,24 +8,24 @@
 //! unchanged too. Pages without a key (`None`) are always viewed and compared as before.
 //!
 //! A key must change whenever its page's view can: each page kind's key below lists what that
-//! kind's view function in `view.rs` reads. Anything a view reads that is not per item belongs
+//! kind's view function in `view/` reads. Anything a view reads that is not per item belongs
 //! in `globals`. tests/page_keys.rs checks the outcome against clean builds after a long
 //! seeded sequence of edits of every kind.
 
 use crate::analyse::coverage::{Coverage, Item};
 use crate::analyse::freshness::{evidence_expiry, next_review};
-use crate::base::hash::{hash_bytes, hash_of};
+use crate::base::hash::{hash_bytes, hash_of, hasher};
 use crate::resolve::{ControlKey, Model, ResolvedEvidence};
 use crate::view::{Plan, Planned};
 use rayon::prelude::*;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 
 /// What every page may read beyond its own items: the theme, the site's settings, the date and
 /// profile, every catalog and crosswalk (and so every relation, and every overlap pair, which is
 /// made from the frameworks, their relations and the hub alone), the ISMS records, the ledger's
 /// presence and key.
 pub fn globals(model: &Model, theme: &str, site_json: &[u8]) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h = hasher();
     env!("CARGO_PKG_VERSION").hash(&mut h);
     theme.hash(&mut h);
     site_json.hash(&mut h);
@@ -203,7 +203,7 @@ impl<'a> Keys<'a> {
                 (0..model.frameworks[fw].catalog.controls.len())
                     .map(|ctl| {
                         let c = ControlKey { fw, ctl };
-                        let mut h = DefaultHasher::new();
+                        let mut h = hasher();
                         (c.fw, c.ctl, k.status(c)).hash(&mut h);
                         for r in model.relations_of(c) {
                             (r.other.fw, r.other.ctl, k.status(r.other)).hash(&mut h);
@@ -243,7 +243,7 @@ impl<'a> Keys<'a> {
     /// The standing of every control an item names and every control related to those: what
     /// its "serves" lists show.
     fn serves(&self, named: &[ControlKey]) -> u64 {
-        let mut h = DefaultHasher::new();
+        let mut h = hasher();
         for &k in named {
             h.write_u64(self.serving[k.fw][k.ctl]);
         }
@@ -254,7 +254,7 @@ impl<'a> Keys<'a> {
     /// they come through.
     fn coverage(&self, k: ControlKey) -> u64 {
         let c = self.cov.of(k);
-        let mut h = DefaultHasher::new();
+        let mut h = hasher();
         self.status(k).hash(&mut h);
         // The control's page shows which elements the site meets.
         c.elements_met.hash(&mut h);
@@ -304,7 +304,7 @@ impl<'a> Keys<'a> {
             Planned::FrameworksIndex => hash_of(("frameworks", &self.status)),
             // Every document's link, owner, version, dates, summary and number of controls.
             Planned::DocumentsIndex => {
-                let mut h = DefaultHasher::new();
+                let mut h = hasher();
                 "documents".hash(&mut h);
                 for d in &model.documents {
                     (
@@ -339,7 +339,7 @@ impl<'a> Keys<'a> {
             // The items covering it and the controls they come through; related controls'
             // and the parent's status.
             Planned::Control(k) => {
-                let mut h = DefaultHasher::new();
+                let mut h = hasher();
                 ("control", k.fw, k.ctl, self.control[k.fw][k.ctl]).hash(&mut h);
                 for r in model.relations_of(*k) {
                     (r.other.fw, r.other.ctl, self.status(r.other)).hash(&mut h);
