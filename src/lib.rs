@@ -21,6 +21,9 @@
 //!
 //! The `crosswalk` binary (src/main.rs, src/cmd/) is a thin shell over this library.
 
+// No function over 150 lines (the threshold is in clippy.toml).
+#![deny(clippy::too_many_lines)]
+
 pub mod analyse;
 pub mod base;
 pub mod build;

@@ -416,7 +416,6 @@ fn the_reader_spreads_grouped_imports_and_skips_strings() {
 }
 
 #[test]
-#[ignore = "issue 18 in progress: the restructuring removes these"]
 fn no_library_file_is_over_900_lines() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut long = Vec::new();
