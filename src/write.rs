@@ -1,6 +1,10 @@
-//! Writing the portal atomically. Everything goes into a fresh folder beside the output,
-//! which is swapped in only when complete, so a failed build leaves the previous output exactly as
-//! it was. The tool writes nowhere else.
+//! Writing the portal: the `Writer` takes files from many threads as they are rendered. Into an
+//! empty folder, everything goes into a staging folder beside it, moved into place when complete;
+//! into a folder that holds a previous output (a generation being brought up to date, or `serve`'s
+//! own output), each changed file is written beside its target and renamed over it, the manifest
+//! last. Either way a failed build leaves nothing half-written where readers look, and the tool
+//! writes nowhere else. The manifest (`.crosswalk/manifest.txt`) lists each file's content hash
+//! and each page's input hash.
 
 use crate::base::diagnostic::Diagnostic;
 use crate::base::hash::content_hash;

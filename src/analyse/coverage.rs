@@ -1,4 +1,4 @@
-//! Stage 3a: which controls are covered, and how. A control is covered directly when a document or
+//! Analysis: which controls are covered, and how. A control is covered directly when a document or
 //! evidence record names it; it inherits coverage when the controls the items name together
 //! wholly meet every one of its requirement elements (a crosswalk row says which elements each
 //! pair meets; a control without elements has one, met when it is `equal` to a named control or a

@@ -1,4 +1,4 @@
-//! Stage 3c: what is left to do. Given what a site already has (frameworks taken as implemented
+//! Analysis: what is left to do. Given what a site already has (frameworks taken as implemented
 //! in full, or by default the site's own coverage), which of a target framework's counted controls
 //! and requirement elements are not yet wholly met, control by control, with the nearest related
 //! controls. `crosswalk gaps` prints it; the portal shows it as one page per framework in scope.

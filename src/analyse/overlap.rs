@@ -1,4 +1,4 @@
-//! Stage 3b: how much of one framework another covers. For every ordered pair A -> B:
+//! Analysis: how much of one framework another covers. For every ordered pair A -> B:
 //! - union coverage: each of A's counted controls is covered by the share of its requirement
 //!   elements that B's linked controls wholly meet, alone or as a sourced group; the pair's figure
 //!   is the mean, with the distribution (met, mostly, partly, unmet) and the same figure counting

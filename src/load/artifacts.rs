@@ -23,7 +23,7 @@ pub struct Artifact {
     pub mtime: String,
     /// Where the output publishes it (`view::artifact_url`), made once with the artifact.
     pub url: String,
-    /// A hash of all of the above but `absolute` (`deps`), made on first use.
+    /// A hash of all of the above but `absolute` (`incremental::keys`), made on first use.
     pub key: std::sync::OnceLock<u64>,
 }
 

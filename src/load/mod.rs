@@ -1,4 +1,4 @@
-//! Stage 1: find every input file and parse it, in parallel. Nothing here knows about other
+//! The load stage: find every input file and parse it, in parallel. Nothing here knows about other
 //! files: cross-references are the resolve stage's job. `load` reads the whole site; `reload`
 //! brings an earlier load up to date with a few changed files.
 //!

@@ -258,7 +258,7 @@ pub struct Document {
     pub body: String,
     /// A hash of the whole file as read: what the pages made from it depend on.
     pub fingerprint: u64,
-    /// What a link to the document shows, hashed (`deps`); made once, on first use.
+    /// What a link to the document shows, hashed (`incremental::keys`); made once, on first use.
     pub link_key: std::sync::OnceLock<u64>,
 }
 
@@ -356,9 +356,9 @@ pub struct Evidence {
     pub meta: EvidenceMeta,
     /// The file's text, kept to position diagnostics about its values.
     pub source: std::sync::Arc<str>,
-    /// A hash of `source`, shared by the file's records; made once, on first use (`deps`).
+    /// A hash of `source`, shared by the file's records; made once, on first use (`incremental::keys`).
     pub source_hash: std::sync::Arc<std::sync::OnceLock<u64>>,
-    /// What a link to the record shows, hashed (`deps`); made once, on first use.
+    /// What a link to the record shows, hashed (`incremental::keys`); made once, on first use.
     pub link_key: std::sync::OnceLock<u64>,
     /// Where the record starts in `source` (its `id:`), and the byte offset there.
     pub start: Option<(crate::base::diagnostic::Pos, usize)>,

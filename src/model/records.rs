@@ -1,6 +1,6 @@
 //! The records of a running ISMS: the Statement of Applicability, management reviews, internal
 //! audits, the risk register, nonconformities and the supplier register. Formats, field by field:
-//! docs/isms-records.md. Parsing only; the checks are in `readiness.rs`.
+//! docs/isms-records.md. Parsing only; the checks are in `analyse/readiness/`.
 
 use crate::base::diagnostic::{Diagnostic, Pos};
 use crate::model::{Classification, Date, Period};

@@ -1,5 +1,5 @@
-//! Stage 2: check every cross-file reference and build the resolved model the analysis and the
-//! pages read. Problems become diagnostics; resolution goes on past them so `check` reports all.
+//! The resolve stage: check every cross-file reference and build the resolved model the
+//! analysis and the pages read. Problems become diagnostics; resolution goes on past them so `check` reports all.
 //! `resolve` below is the table of contents: catalogs, crosswalks, documents, evidence, ISMS
 //! records, then the profile; each step is a file of this folder, the model is in model.rs.
 

@@ -1,4 +1,4 @@
-//! Stage 3c: is the ISMS running? The Statement of Applicability rules (`soa`), the records'
+//! Analysis: is the ISMS running? The Statement of Applicability rules (`soa`), the records'
 //! cadences (`cadence`: management review, internal audit, risk review, corrective actions,
 //! supplier reassessment), the certification cycle (`certification`), and per framework what an
 //! auditor will sample and whether the repo has it (`framework`). Pure functions over the model
