@@ -1,14 +1,15 @@
 //! The `Site` owns a site's commands from start to end: open, analyse, check, build, seal and
 //! verify. `build()` reads like a table of contents: one call per pipeline stage, each timed
 //! (`--timings`); the stages themselves live in `build/`, and what makes a rebuild cheap in
-//! `incremental/`.
+//! `incremental/`. What earlier builds in a long-running process kept (`Session`) is lent to a
+//! build as `&mut Session` (`build_with`), for its whole length.
 
 use crate::analyse::coverage::{self, Coverage};
 use crate::analyse::freshness::{Freshness, evidence_expiry, next_review};
 use crate::analyse::overlap::{self, Pair};
 use crate::base::diagnostic::{Diagnostic, Diagnostics, Pos};
 use crate::build::{Build, Settings};
-use crate::incremental::{Tracking, session};
+use crate::incremental::Tracking;
 use crate::load;
 use crate::load::cache::HashCache;
 use crate::model::Date;
@@ -18,6 +19,7 @@ use crate::resolve::{self, Model, SealState};
 use crate::view;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 pub use crate::build::BuildReport;
@@ -38,8 +40,11 @@ pub struct Options {
     /// Where builds keep their stamps; default: the site's `.crosswalk-cache/`, used only if it
     /// exists. `serve` gives a temporary folder of its own, so every site gets its fast paths.
     pub stamp_dir: Option<PathBuf>,
-    /// What earlier builds in this process (`serve`) kept of the site's inputs.
-    pub session: Option<std::sync::Arc<std::sync::Mutex<Session>>>,
+    /// What earlier builds in this process kept of the site's inputs, for a caller that keeps
+    /// its session beside the options and changes it between builds (`Session::changed`):
+    /// `build` and `analyse` lock it for as long as they use it. `serve` leaves this `None`: it
+    /// owns its session and lends it to each build (`Site::build_with`).
+    pub session: Option<Arc<Mutex<Session>>>,
     /// The output folder is this process's own (`serve`'s temporary folder): files the last
     /// build left there are taken to be there, not checked one by one, and updated in place.
     /// Any other output is published as a generation (see `publish.rs`).
@@ -101,6 +106,19 @@ impl Site {
         opts: &Options,
         timings: &mut Vec<(&'static str, Duration)>,
     ) -> Result<Analysis, Diagnostic> {
+        match &opts.session {
+            None => self.analyse_with(opts, None, timings),
+            Some(shared) => self.analyse_with(opts, Some(&mut lock(shared)), timings),
+        }
+    }
+
+    /// `analyse`, loading through `session` when there is one (`opts.session` is not used).
+    fn analyse_with(
+        &self,
+        opts: &Options,
+        session: Option<&mut Session>,
+        timings: &mut Vec<(&'static str, Duration)>,
+    ) -> Result<Analysis, Diagnostic> {
         let today = match opts.today {
             Some(d) => d,
             None => default_today()?,
@@ -115,10 +133,10 @@ impl Site {
             .map_err(|m| Diagnostic::error("<command line>", m.to_string()))?;
         let t = Instant::now();
         let read_cache = || opts.cache_dir.as_deref().map(HashCache::read);
-        let (loaded, load_diags) = match &opts.session {
+        let (loaded, load_diags) = match session {
             None => load::load(&self.root, &self.config, read_cache().as_ref(), None),
             // Only the files named since the last build are read again, when that will do.
-            Some(s) => session::lock(s).load(&self.root, &self.config, read_cache),
+            Some(s) => s.load(&self.root, &self.config, read_cache),
         };
         timings.push(("load", t.elapsed()));
         let t = Instant::now();
@@ -158,14 +176,29 @@ impl Site {
     /// spliced in; else it loads and analyses the site, plans its pages, and renders and writes
     /// every page that may have changed.
     pub fn build(&self, opts: &Options, output: Option<&Path>) -> Result<BuildReport, Diagnostics> {
+        match &opts.session {
+            None => self.build_with(opts, None, output),
+            Some(shared) => self.build_with(opts, Some(&mut lock(shared)), output),
+        }
+    }
+
+    /// `build`, with what earlier builds in this process kept (`serve`'s session) borrowed for
+    /// the whole build: it is read and brought up to date on this thread only, never by the
+    /// parallel page loop. `opts.session` is not used.
+    pub fn build_with(
+        &self,
+        opts: &Options,
+        session: Option<&mut Session>,
+        output: Option<&Path>,
+    ) -> Result<BuildReport, Diagnostics> {
         let one = |d: Diagnostic| {
             let mut ds = Diagnostics::default();
             ds.push(d);
             ds
         };
         let output = output.unwrap_or(&self.config.output);
-        let mut build =
-            Build::start(&self.root, &self.config, output, self.settings(opts)).map_err(one)?;
+        let settings = self.settings(opts, session);
+        let mut build = Build::start(&self.root, &self.config, output, settings).map_err(one)?;
         if let Some(report) = build.stop_early().map_err(one)? {
             return Ok(report);
         }
@@ -175,7 +208,8 @@ impl Site {
             cache_dir: Some(build.dest().to_path_buf()),
             ..opts.clone()
         };
-        let analysis = self.analyse(&opts, build.timings()).map_err(one)?;
+        let (session, timings) = build.for_loading();
+        let analysis = self.analyse_with(&opts, session, timings).map_err(one)?;
         if analysis.diagnostics.has_errors() {
             return Err(analysis.diagnostics);
         }
@@ -199,8 +233,8 @@ impl Site {
             .map_err(one)
     }
 
-    /// What a build takes from `opts`.
-    fn settings<'a>(&self, opts: &'a Options) -> Settings<'a> {
+    /// What a build takes from `opts`, and the session it borrows.
+    fn settings<'a>(&self, opts: &Options, session: Option<&'a mut Session>) -> Settings<'a> {
         Settings {
             quiet: opts.quiet,
             no_wait: opts.no_wait,
@@ -214,7 +248,7 @@ impl Site {
                     .stamp_dir
                     .clone()
                     .unwrap_or_else(|| self.root.join(CACHE_DIR)),
-                session: opts.session.as_deref(),
+                session,
                 own_output: opts.private_output,
                 force: opts.force,
             },
@@ -223,6 +257,11 @@ impl Site {
 }
 
 pub use crate::model::CACHE_DIR;
+
+/// A session shared through `Options::session`, even if a build panicked while it held it.
+fn lock(shared: &Mutex<Session>) -> MutexGuard<'_, Session> {
+    shared.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// What `seal` did.
 #[derive(Debug)]

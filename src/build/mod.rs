@@ -3,7 +3,8 @@
 //! other files are published (`files.rs`), into a new generation of the output (`output.rs`,
 //! `publish.rs`). What makes a rebuild cheap sits behind one interface, the
 //! `incremental::Tracker`, which the build asks whether it can stop early and which pages are
-//! known unchanged, and tells what it built.
+//! known unchanged, and tells what it built. In `serve` the tracker holds the session of
+//! earlier builds, borrowed for the whole build, and lends it to the load (`for_loading`).
 
 pub mod files;
 pub mod output;
@@ -17,7 +18,7 @@ pub use report::BuildReport;
 use crate::analyse::coverage::Coverage;
 use crate::base::diagnostic::Diagnostic;
 use crate::incremental::{
-    Built, Earlier, PageRecord, Recorded, Shortcut, Splice, Tracker, Tracking,
+    Built, Earlier, PageRecord, Recorded, Session, Shortcut, Splice, Tracker, Tracking,
 };
 use crate::model::Date;
 use crate::model::config::{Config, EvidenceFiles};
@@ -100,9 +101,10 @@ impl<'a> Build<'a> {
         &self.out.dest
     }
 
-    /// The stage timings so far, for a stage that times itself.
-    pub fn timings(&mut self) -> &mut Vec<(&'static str, Duration)> {
-        &mut self.timings
+    /// What loading the site borrows of the build: the session of earlier builds in this
+    /// process (`serve`), and the stage timings so far, which the load's stages add to.
+    pub fn for_loading(&mut self) -> (Option<&mut Session>, &mut Vec<(&'static str, Duration)>) {
+        (self.tracker.session(), &mut self.timings)
     }
 
     /// Names the stage under way on the progress bar.

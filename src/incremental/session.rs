@@ -1,7 +1,8 @@
 //! What a long-running process (`serve`) keeps of a site between builds: the files parsed, the
 //! inventory and the load of the last build with the files changed since, what the last build
 //! recorded (so the next need not read its stamp back), the evidence files it placed and the
-//! rows of long lists it rendered.
+//! rows of long lists it rendered. The process owns its session and lends it to one build at a
+//! time (`&mut Session`); no lock guards it.
 
 use crate::base::diagnostic::Diagnostic;
 use crate::incremental::stamp::DocStamp;
@@ -12,7 +13,7 @@ use crate::view;
 use crate::write::Manifest;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 /// What a long-running process (`serve`) keeps of a site's inputs between builds, so that when
 /// its file watcher names the files that changed, a rebuild neither lists the site's files nor
@@ -61,12 +62,6 @@ pub(super) struct LastBuild {
     pub(super) docs: Arc<BTreeMap<String, DocStamp>>,
     pub(super) globals: u64,
     pub(super) keys: Arc<HashMap<String, u64>>,
-}
-
-/// The session, even if a build panicked while it held the lock (`serve` then starts a new
-/// session once the build is over).
-pub fn lock(session: &Mutex<Session>) -> MutexGuard<'_, Session> {
-    session.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Session {

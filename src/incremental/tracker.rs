@@ -4,11 +4,13 @@
 //! (`remember`), which goes into the stamp folder and, in `serve`, into the session.
 //!
 //! The session (`serve`'s memory between builds) is reached only from here and from
-//! `Session::load`.
+//! `Session::load`. A build borrows it (`&mut Session`) for its whole length, from the one
+//! thread that runs the build; the parallel page loop never touches it (`Known` carries what the
+//! pages need of it).
 
 use crate::incremental::keys;
 use crate::incremental::known::{Known, Recorded};
-use crate::incremental::session::{LastBuild, Session, lock};
+use crate::incremental::session::{LastBuild, Session};
 use crate::incremental::splice::{Splice, Spliced};
 use crate::incremental::stamp::{self, DocStamp, Stamp};
 use crate::load::cache::{Changes, Inventory};
@@ -33,8 +35,8 @@ pub struct Tracking<'s> {
     pub profile: String,
     /// The folder the stamp is kept in, used only if it exists.
     pub stamp_dir: PathBuf,
-    /// What earlier builds in this process (`serve`) kept.
-    pub session: Option<&'s Mutex<Session>>,
+    /// What earlier builds in this process (`serve`) kept, lent to this build.
+    pub session: Option<&'s mut Session>,
     /// The output is this process's own (`serve`'s): what the last build left there is known
     /// from memory.
     pub own_output: bool,
@@ -44,7 +46,7 @@ pub struct Tracking<'s> {
 
 /// What the last build into an output left, and what this build into it finds.
 pub struct Tracker<'s> {
-    session: Option<&'s Mutex<Session>>,
+    session: Option<&'s mut Session>,
     own_output: bool,
     force: bool,
     stamp_path: PathBuf,
@@ -117,8 +119,8 @@ impl<'s> Tracker<'s> {
         let key = stamp::key(&today, &t.profile, dest);
         // The last build's stamp, once it is written, and what it recorded (`serve`'s own
         // output only).
-        let last = t.session.and_then(|session| {
-            let mut session = lock(session);
+        let mut session = t.session;
+        let last = session.as_deref_mut().and_then(|session| {
             session.settle();
             session.last.clone().filter(|_| t.own_output)
         });
@@ -127,7 +129,7 @@ impl<'s> Tracker<'s> {
             .flatten()
             .filter(|s| s.key == key);
         Tracker {
-            session: t.session,
+            session,
             own_output: t.own_output,
             force: t.force,
             stamp_path,
@@ -143,12 +145,20 @@ impl<'s> Tracker<'s> {
         }
     }
 
+    /// The session, lent to the load (`Session::load`) between the tracker's own uses.
+    pub fn session(&mut self) -> Option<&mut Session> {
+        self.session.as_deref_mut()
+    }
+
     /// Takes the inventory of the site's files (from the session when it knows which changed),
     /// when the build keeps a stamp.
     pub fn take_inventory(&mut self, root: &Path, config: &Config) {
         self.taken_at = crate::load::cache::now_nanos();
         let mut inventory = self.keep_stamp.then(|| {
-            let known = self.session.and_then(|s| lock(s).take_inventory(root));
+            let known = self
+                .session
+                .as_deref_mut()
+                .and_then(|s| s.take_inventory(root));
             known.unwrap_or_else(|| {
                 let also = self.stamp.as_ref().map(|s| s.also.as_slice());
                 stamp::inventory(root, config, also.unwrap_or(&[]))
@@ -168,8 +178,8 @@ impl<'s> Tracker<'s> {
         {
             i.sort();
         }
-        if let (Some(session), Some(i)) = (self.session, &inventory) {
-            lock(session).keep_inventory(i);
+        if let (Some(session), Some(i)) = (self.session.as_deref_mut(), &inventory) {
+            session.keep_inventory(i);
         }
         self.inventory = inventory;
     }
@@ -207,8 +217,8 @@ impl<'s> Tracker<'s> {
         };
         let now_text = now.to_text()?;
         // The output's manifest was patched on disk.
-        if let Some(session) = self.session
-            && let Some(l) = &mut lock(session).last
+        if let Some(session) = self.session.as_deref_mut()
+            && let Some(l) = &mut session.last
         {
             l.manifest = None;
         }
@@ -240,11 +250,8 @@ impl<'s> Tracker<'s> {
             .filter_map(|rel| old_docs.get(rel).map(|d| d.page.clone()))
             .collect();
         self.globals = globals;
-        let (rows, placed) = match self.session {
-            Some(session) => {
-                let mut session = lock(session);
-                (session.rows.clone(), session.published.take())
-            }
+        let (rows, placed) = match self.session.as_deref_mut() {
+            Some(session) => (session.rows.clone(), session.published.take()),
             None => Default::default(),
         };
         Known {
@@ -254,7 +261,7 @@ impl<'s> Tracker<'s> {
             old_docs,
             spliced,
             rows,
-            rendered_rows: self.session.map(|_| Mutex::new(Vec::new())),
+            rendered_rows: self.session.as_ref().map(|_| Mutex::new(Vec::new())),
             placed,
             own_output: self.own_output,
         }
@@ -307,26 +314,28 @@ impl<'s> Tracker<'s> {
             return;
         };
         let rendered = rendered.into_inner().unwrap_or_else(|e| e.into_inner());
-        if let Some(session) = self.session {
-            lock(session).keep_rows(rendered);
+        if let Some(session) = self.session.as_deref_mut() {
+            session.keep_rows(rendered);
         }
     }
 
     /// `serve`: what this build records is kept in memory, and the output's manifest is
     /// written with the stamp, while the page reloads.
-    fn keeps_in_memory(&self) -> Option<&'s Mutex<Session>> {
-        self.session
-            .filter(|_| self.own_output && self.inventory.is_some())
+    fn keeps_in_memory(&mut self) -> Option<&mut Session> {
+        let keeps = self.own_output && self.inventory.is_some();
+        self.session.as_deref_mut().filter(|_| keeps)
     }
 
     /// Called before the output changes: forgets what the last build recorded of it, and says
     /// whether the output's manifest may be left for the stamp's writer (`serve`'s own output).
     pub fn before_writing(&mut self) -> bool {
-        let keep = self.keeps_in_memory();
-        if let Some(session) = keep {
-            lock(session).last = None;
+        match self.keeps_in_memory() {
+            Some(session) => {
+                session.last = None;
+                true
+            }
+            None => false,
         }
-        keep.is_some()
     }
 
     /// Remembers what this build made of the site at `root` in `dest`: the evidence files it
@@ -335,11 +344,14 @@ impl<'s> Tracker<'s> {
     /// user made one. In `serve` the stamp is written while the page reloads; the next build
     /// waits for it before it reads the stamp.
     pub fn remember(&mut self, root: &Path, dest: &Path, built: Built) {
-        let keep = self.keeps_in_memory();
-        if let Some(session) = keep {
-            let artifacts = built.evidence.iter().map(|e| e.artifact.clone()).collect();
-            lock(session).published = Some((artifacts, built.linked));
-        }
+        let keeping = match self.keeps_in_memory() {
+            Some(session) => {
+                let artifacts = built.evidence.iter().map(|e| e.artifact.clone()).collect();
+                session.published = Some((artifacts, built.linked));
+                true
+            }
+            None => false,
+        };
         let Some(inventory) = self.inventory.take() else {
             return;
         };
@@ -373,16 +385,12 @@ impl<'s> Tracker<'s> {
             globals: self.globals,
             manifest: built.manifest,
             unsaved: built.unsaved,
-            keeping: keep.is_some(),
+            keeping,
         });
-        match keep {
-            Some(session) => {
-                let handle = std::thread::spawn(save);
-                lock(session).saving = Some(handle);
-            }
-            None => {
-                save();
-            }
+        if keeping && let Some(session) = self.session.as_deref_mut() {
+            session.saving = Some(std::thread::spawn(save));
+        } else {
+            save();
         }
     }
 }

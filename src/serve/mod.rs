@@ -9,6 +9,11 @@
 //! build, and the watcher goes on; a watched folder that is removed and made again is watched
 //! again (rebuild.rs).
 //!
+//! What builds keep of the site between them (the `Session`) belongs to `serve` alone and is
+//! lent as `&mut Session` to one build at a time: the first build here, then every rebuild on
+//! the rebuild thread, which borrows it for as long as the server runs (a scoped thread). The
+//! shutdown takes it back once that thread has ended, and waits for the last stamp.
+//!
 //! The files: state.rs what the threads share; http.rs answering requests; listener.rs the socket
 //! and its server; watch.rs what a changed file means; rebuild.rs the rebuild loop; process.rs
 //! signals and process limits. This file starts them and stops them.
@@ -26,7 +31,8 @@ use crate::base::diagnostic::Diagnostic;
 use crate::serve::listener::Http;
 use crate::serve::process::stop;
 use crate::serve::rebuild::rebuild;
-use crate::serve::state::{Builds, Shared, State, Wake};
+use crate::serve::state::{Builds, Serving, Shared, State, Wake};
+use crate::site::Session;
 use std::net::TcpListener;
 use std::path::Path;
 use std::sync::atomic::Ordering;
@@ -65,23 +71,30 @@ pub fn serve(root: &Path, mut so: ServeOptions) -> Result<(), Diagnostic> {
     }
     // What the builds keep of the site's inputs: a rebuild after the watcher named the changed
     // files reads only those.
-    so.opts.session = Some(Arc::new(Mutex::new(crate::site::Session::default())));
+    let mut session = Session::default();
     so.opts.private_output = temporary;
     let builds = Arc::new(Builds::default());
     let (wake, woken) = mpsc::channel();
     stop_on_signal(&wake, &builds);
     let shared: Shared = Arc::new((Mutex::new(State::default()), Condvar::new()));
-    rebuild(root, &output, &so, &shared, &builds);
+    let serving = Serving {
+        root,
+        output: &output,
+        so: &so,
+        shared: &shared,
+        builds: &builds,
+    };
+    rebuild(serving, &mut session);
     let result = if builds.stopping.load(Ordering::SeqCst) {
         Ok(())
     } else {
         let http = Http::new(root, listener, &output, shared.clone(), wake);
-        serve_until_stopped(root, &so, &output, http, &woken, &shared, &builds)
+        serve_until_stopped(serving, http, &woken, &mut session)
     };
     // Held until the process ends: no build starts after the output is removed.
     let _done = shut_down(
-        &so,
         &builds,
+        &mut session,
         temporary.then_some(output.as_path()),
         stamps.as_deref(),
     );
@@ -100,16 +113,17 @@ fn stop_on_signal(wake: &mpsc::Sender<Wake>, builds: &Arc<Builds>) {
     });
 }
 
-/// Watches the site and answers requests until a signal says stop.
+/// Watches the site and answers requests until a signal says stop. The rebuild thread borrows
+/// `session` meanwhile; on return it has ended, after any build in progress.
 fn serve_until_stopped(
-    root: &Path,
-    so: &ServeOptions,
-    output: &Path,
+    serving: Serving,
     mut http: Http,
     woken: &mpsc::Receiver<Wake>,
-    shared: &Shared,
-    builds: &Arc<Builds>,
+    session: &mut Session,
 ) -> Result<(), Diagnostic> {
+    let Serving {
+        root, so, builds, ..
+    } = serving;
     let addr = http.addr()?;
     let url = format!("http://{addr}/");
     eprintln!(
@@ -125,29 +139,32 @@ fn serve_until_stopped(
         .arg(&url)
         .spawn();
     }
-    let watcher = rebuild::watch_and_rebuild(root, output, so, shared, builds)?;
-    http.start()?;
-    http.keep_answering(addr, woken, builds);
-    // Stop watching: a save from now on starts no build.
-    drop(watcher.lock().unwrap_or_else(|e| e.into_inner()).take());
-    Ok(())
+    std::thread::scope(|scope| {
+        let watching = rebuild::watch_and_rebuild(scope, serving, session)?;
+        let answered = http.start();
+        if answered.is_ok() {
+            http.keep_answering(addr, woken, builds);
+        }
+        // A save from now on starts no build; the scope ends with the rebuild thread.
+        watching.stop();
+        answered
+    })
 }
 
 /// Lets a build in progress finish, writes the session's last stamp, and removes the `temporary`
 /// output folder and its `stamps`, if serve made them. Returns the build lock: no other build
 /// starts while it is held.
 fn shut_down<'a>(
-    so: &ServeOptions,
     builds: &'a Builds,
+    session: &mut Session,
     temporary: Option<&Path>,
     stamps: Option<&Path>,
 ) -> MutexGuard<'a, ()> {
     builds.stopping.store(true, Ordering::SeqCst);
     // Wait for a build in progress, and keep the lock: no other starts before the process ends.
     let done = builds.running.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(session) = &so.opts.session {
-        session.lock().unwrap_or_else(|e| e.into_inner()).settle();
-    }
+    // The stamp of the last build is written after it (on a thread of its own).
+    session.settle();
     if let Some(output) = temporary {
         // Thousands of files: on a busy disk this takes a while, so say what is happening.
         eprintln!(
