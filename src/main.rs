@@ -47,7 +47,6 @@ impl Common {
             cache_dir: None,
             force: false,
             stamp_dir: None,
-            session: None,
             private_output: false,
             no_wait: false,
         }

@@ -19,7 +19,6 @@ use crate::resolve::{self, Model, SealState};
 use crate::view;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 pub use crate::build::BuildReport;
@@ -40,11 +39,6 @@ pub struct Options {
     /// Where builds keep their stamps; default: the site's `.crosswalk-cache/`, used only if it
     /// exists. `serve` gives a temporary folder of its own, so every site gets its fast paths.
     pub stamp_dir: Option<PathBuf>,
-    /// What earlier builds in this process kept of the site's inputs, for a caller that keeps
-    /// its session beside the options and changes it between builds (`Session::changed`):
-    /// `build` and `analyse` lock it for as long as they use it. `serve` leaves this `None`: it
-    /// owns its session and lends it to each build (`Site::build_with`).
-    pub session: Option<Arc<Mutex<Session>>>,
     /// The output folder is this process's own (`serve`'s temporary folder): files the last
     /// build left there are taken to be there, not checked one by one, and updated in place.
     /// Any other output is published as a generation (see `publish.rs`).
@@ -106,13 +100,10 @@ impl Site {
         opts: &Options,
         timings: &mut Vec<(&'static str, Duration)>,
     ) -> Result<Analysis, Diagnostic> {
-        match &opts.session {
-            None => self.analyse_with(opts, None, timings),
-            Some(shared) => self.analyse_with(opts, Some(&mut lock(shared)), timings),
-        }
+        self.analyse_with(opts, None, timings)
     }
 
-    /// `analyse`, loading through `session` when there is one (`opts.session` is not used).
+    /// `analyse`, loading through `session` when there is one.
     fn analyse_with(
         &self,
         opts: &Options,
@@ -176,30 +167,23 @@ impl Site {
     /// spliced in; else it loads and analyses the site, plans its pages, and renders and writes
     /// every page that may have changed.
     pub fn build(&self, opts: &Options, output: Option<&Path>) -> Result<BuildReport, Diagnostics> {
-        match &opts.session {
-            None => self.build_with(opts, None, output),
-            Some(shared) => self.build_with(opts, Some(&mut lock(shared)), output),
-        }
+        self.build_with(opts, None, output)
     }
 
     /// `build`, with what earlier builds in this process kept (`serve`'s session) borrowed for
     /// the whole build: it is read and brought up to date on this thread only, never by the
-    /// parallel page loop. `opts.session` is not used.
+    /// parallel page loop.
     pub fn build_with(
         &self,
         opts: &Options,
         session: Option<&mut Session>,
         output: Option<&Path>,
     ) -> Result<BuildReport, Diagnostics> {
-        let one = |d: Diagnostic| {
-            let mut ds = Diagnostics::default();
-            ds.push(d);
-            ds
-        };
         let output = output.unwrap_or(&self.config.output);
         let settings = self.settings(opts, session);
-        let mut build = Build::start(&self.root, &self.config, output, settings).map_err(one)?;
-        if let Some(report) = build.stop_early().map_err(one)? {
+        let mut build =
+            Build::start(&self.root, &self.config, output, settings).map_err(Diagnostics::from)?;
+        if let Some(report) = build.stop_early().map_err(Diagnostics::from)? {
             return Ok(report);
         }
 
@@ -209,7 +193,9 @@ impl Site {
             ..opts.clone()
         };
         let (session, timings) = build.for_loading();
-        let analysis = self.analyse_with(&opts, session, timings).map_err(one)?;
+        let analysis = self
+            .analyse_with(&opts, session, timings)
+            .map_err(Diagnostics::from)?;
         if analysis.diagnostics.has_errors() {
             return Err(analysis.diagnostics);
         }
@@ -223,14 +209,16 @@ impl Site {
         build.stage("rendering");
         let theme = build
             .time("theme", || Theme::load(&self.root, &self.config.theme))
-            .map_err(one)?;
+            .map_err(Diagnostics::from)?;
         let plan = build.time("plan", || view::Plan::new(&model, &coverage, &pairs));
-        let made = build.pages(&model, &coverage, plan, &theme).map_err(one)?;
+        let made = build
+            .pages(&model, &coverage, plan, &theme)
+            .map_err(Diagnostics::from)?;
 
         build.stage("writing");
         build
             .write(&model, made, diagnostics.warning_count())
-            .map_err(one)
+            .map_err(Diagnostics::from)
     }
 
     /// What a build takes from `opts`, and the session it borrows.
@@ -257,11 +245,6 @@ impl Site {
 }
 
 pub use crate::model::CACHE_DIR;
-
-/// A session shared through `Options::session`, even if a build panicked while it held it.
-fn lock(shared: &Mutex<Session>) -> MutexGuard<'_, Session> {
-    shared.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 /// What `seal` did.
 #[derive(Debug)]

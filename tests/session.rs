@@ -1,4 +1,4 @@
-//! `serve`'s session (`site::Session`): when the watcher names the files that changed, a rebuild
+//! `serve`'s session (`incremental::Session`, lent to each build): when the watcher names the files that changed, a rebuild
 //! re-reads only those and takes the rest from memory. After every kind of edit, named as the
 //! watcher would name it, the output must equal a clean build byte for byte.
 
@@ -7,8 +7,8 @@ mod common;
 use common::{assert_same_as_clean, write_file};
 use crosswalk::model::Date;
 use crosswalk::site::{Options, Session, Site};
+use std::cell::RefCell;
 use std::fs;
-use std::sync::{Arc, Mutex};
 
 fn policy(id: &str, title: &str, owner: &str, class: &str, controls: &str, body: &str) -> String {
     format!(
@@ -29,21 +29,22 @@ struct Served {
     root: std::path::PathBuf,
     out: std::path::PathBuf,
     opts: Options,
-    session: Arc<Mutex<Session>>,
+    session: RefCell<Session>,
 }
 
 impl Served {
     /// Builds as `serve` does after the watcher named `changed`.
     fn rebuild(&self, changed: &[&str]) {
         let names: Vec<String> = changed.iter().map(|s| s.to_string()).collect();
-        self.session.lock().unwrap().changed(&self.root, &names);
+        self.session.borrow_mut().changed(&self.root, &names);
         let site = Site::open(&self.root).unwrap();
-        if let Err(ds) = site.build(&self.opts, Some(&self.out)) {
+        let mut session = self.session.borrow_mut();
+        if let Err(ds) = site.build_with(&self.opts, Some(&mut session), Some(&self.out)) {
             panic!("build failed: {:?}", ds.sorted());
         }
         // The manifest and stamp are written while the page reloads; serve's next build waits
         // for them, and so does a comparison.
-        self.session.lock().unwrap().settle();
+        session.settle();
     }
 
     fn write(&self, rel: &str, text: &str) {
@@ -112,7 +113,7 @@ fn rebuilds_from_the_session_match_clean_builds() {
             ),
         );
     }
-    let session = Arc::new(Mutex::new(Session::default()));
+    let session = RefCell::new(Session::default());
     let served = Served {
         root: root.clone(),
         out: out.clone(),
@@ -120,7 +121,6 @@ fn rebuilds_from_the_session_match_clean_builds() {
             today: Some(Date::parse(common::TODAY).unwrap()),
             quiet: true,
             stamp_dir: Some(stamps),
-            session: Some(session.clone()),
             private_output: true,
             ..Options::default()
         },
@@ -222,7 +222,7 @@ fn rebuilds_from_the_session_match_clean_builds() {
             Box::new(|| {
                 served.write("content/evidence/ev.yaml", "- id: EV-A\n  title: [\n");
                 let names = vec!["content/evidence/ev.yaml".to_string()];
-                served.session.lock().unwrap().changed(&root, &names);
+                served.session.borrow_mut().changed(&root, &names);
                 let site = Site::open(&root).unwrap();
                 assert!(site.build(&served.opts, Some(&out)).is_err());
                 served.write(
@@ -305,7 +305,7 @@ fn rebuilds_from_the_session_match_clean_builds() {
             Box::new(|| {
                 served.write("content/policies/a.md", "---\nid: POL-A\n");
                 let names = vec!["content/policies/a.md".to_string()];
-                served.session.lock().unwrap().changed(&root, &names);
+                served.session.borrow_mut().changed(&root, &names);
                 let site = Site::open(&root).unwrap();
                 assert!(site.build(&served.opts, Some(&out)).is_err());
                 served.write(
@@ -349,17 +349,20 @@ fn a_session_reads_again_only_the_files_named() {
         other,
         &policy("POL-B", "B", "CISO", "public", "soc2:CC6.1", "B."),
     );
-    let session = Arc::new(Mutex::new(Session::default()));
+    let session = RefCell::new(Session::default());
     let opts = Options {
         today: Some(Date::parse(common::TODAY).unwrap()),
         quiet: true,
-        session: Some(session.clone()),
         ..Options::default()
     };
     let build = |names: &[&str]| {
         let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
-        session.lock().unwrap().changed(&root, &names);
-        Site::open(&root).unwrap().build(&opts, Some(&out)).unwrap();
+        let mut session = session.borrow_mut();
+        session.changed(&root, &names);
+        Site::open(&root)
+            .unwrap()
+            .build_with(&opts, Some(&mut session), Some(&out))
+            .unwrap();
         fs::read_to_string(out.join("policies/POL-A.html")).unwrap()
     };
     assert!(build(&[]).contains("Before"));
