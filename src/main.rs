@@ -19,7 +19,7 @@ use std::process::ExitCode;
     version,
     about = "Turn an ISMS kept in git into a static compliance trust portal"
 )]
-struct Cli {
+pub struct Cli {
     #[command(subcommand)]
     command: Command,
 }
@@ -100,6 +100,10 @@ enum Command {
     /// Build, serve on 127.0.0.1, rebuild on change and reload open pages
     #[cfg(feature = "serve")]
     Serve(cmd::serve::Args),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions(cmd::completions::Args),
+    /// Print the manual page (roff): crosswalk man > crosswalk.1
+    Man(cmd::completions::ManArgs),
 }
 
 fn main() -> ExitCode {
@@ -115,6 +119,8 @@ fn main() -> ExitCode {
         Command::Seal(a) => cmd::seal::run(a),
         Command::Verify(a) => cmd::verify::run(a),
         Command::Package(a) => cmd::package::run(a),
+        Command::Completions(a) => cmd::completions::run(a),
+        Command::Man(a) => cmd::completions::man(a),
         Command::ReviewPack(a) => cmd::review_pack::run(a),
         #[cfg(feature = "serve")]
         Command::Serve(a) => cmd::serve::run(a),

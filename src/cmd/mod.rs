@@ -1,5 +1,6 @@
 pub mod build;
 pub mod check;
+pub mod completions;
 pub mod frameworks;
 pub mod gaps;
 pub mod init;
