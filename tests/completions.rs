@@ -129,3 +129,26 @@ fn the_manual_page_names_every_subcommand() {
         );
     }
 }
+
+#[test]
+fn each_subcommand_has_its_own_manual_page_and_an_unknown_one_is_refused() {
+    let out = Command::new(env!("CARGO_BIN_EXE_crosswalk"))
+        .args(["man", "build"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(page.contains(".TH crosswalk-build 1"), "{page}");
+    assert!(page.contains("\\fBcrosswalk build\\fR"), "{page}");
+    assert!(page.contains("\\-\\-profile"), "{page}");
+    let out = Command::new(env!("CARGO_BIN_EXE_crosswalk"))
+        .args(["man", "bulid"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no subcommand `bulid`") && err.contains("build"),
+        "{err}"
+    );
+}

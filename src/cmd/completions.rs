@@ -18,6 +18,9 @@ pub struct Args {
 
 #[derive(clap::Args)]
 pub struct ManArgs {
+    /// A subcommand, for its own page (the main page refers to `crosswalk-<subcommand>(1)`)
+    #[arg(value_name = "SUBCOMMAND")]
+    subcommand: Option<String>,
     #[command(flatten)]
     common: Common,
 }
@@ -33,11 +36,31 @@ pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
     print_bytes(&out)
 }
 
-/// Prints the manual page (roff): `crosswalk man > crosswalk.1`.
+/// Prints the manual page (roff): `crosswalk man > crosswalk.1`, or one subcommand's:
+/// `crosswalk man build > crosswalk-build.1`.
 pub fn man(a: ManArgs) -> Result<ExitCode, Diagnostics> {
     let _ = &a.common;
+    let cmd = crate::Cli::command();
+    let (page, title) = match &a.subcommand {
+        None => (cmd, "crosswalk".to_string()),
+        Some(name) => {
+            let Some(sub) = cmd.find_subcommand(name).cloned() else {
+                let names: Vec<&str> = cmd.get_subcommands().map(|c| c.get_name()).collect();
+                return Err(
+                    Diagnostic::error("<command line>", format!("no subcommand `{name}`"))
+                        .with_hint(format!("one of: {}", names.join(", ")))
+                        .into(),
+                );
+            };
+            (
+                sub.bin_name(format!("crosswalk {name}")),
+                format!("crosswalk-{name}"),
+            )
+        }
+    };
     let mut out = Vec::new();
-    clap_mangen::Man::new(crate::Cli::command())
+    clap_mangen::Man::new(page)
+        .title(title)
         .render(&mut out)
         .map_err(|e| Diagnostic::error("<stdout>", format!("cannot render the manual: {e}")))?;
     print_bytes(&out)
