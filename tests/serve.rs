@@ -3,19 +3,13 @@
 //! removes the temporary folder it built into.
 #![cfg(feature = "serve")]
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use common::start_serve;
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn get(addr: &str, path: &str) -> (u16, String) {
     let mut s = TcpStream::connect(addr).unwrap();
@@ -47,26 +41,6 @@ fn eventually(addr: &str, path: &str, what: &str, pred: impl Fn(u16, &str) -> bo
     }
 }
 
-/// Starts `serve` and returns it with the address it listens on, once it is listening.
-fn start(mut cmd: Command) -> (Server, String) {
-    let mut child = cmd.stderr(Stdio::piped()).spawn().unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let server = Server(child);
-    let mut lines = BufReader::new(stderr).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("serve exited before listening")
-            .unwrap();
-        if let Some(rest) = line.split("at http://").nth(1) {
-            break rest.split('/').next().unwrap().to_string();
-        }
-    };
-    // Drain the rest of stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (server, addr)
-}
-
 /// A one-policy site in `root`.
 fn site(root: &std::path::Path) {
     std::fs::write(
@@ -92,7 +66,7 @@ fn serve_shows_a_broken_file_and_recovers_when_it_is_fixed() {
         .arg(root)
         .arg("--output")
         .arg(&out);
-    let (server, addr) = start(cmd);
+    let (server, addr) = start_serve(cmd, None);
 
     let (code, page) = get(&addr, "/policies/POL-A.html");
     assert_eq!(code, 200, "{page}");
@@ -167,7 +141,7 @@ fn stopping_serve_removes_its_temporary_output_folder() {
         cmd.args(["serve", "--port", "0", "--today", "2026-11-23", "--root"])
             .arg(&root)
             .env("TMPDIR", &tmp);
-        let (mut server, addr) = start(cmd);
+        let (mut server, addr) = start_serve(cmd, None);
 
         let mut made: Vec<_> = std::fs::read_dir(&tmp)
             .unwrap()

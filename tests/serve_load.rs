@@ -9,10 +9,12 @@
 
 mod common;
 
+use common::start_serve;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -20,40 +22,6 @@ use std::time::{Duration, Instant};
 /// Generous bounds, never expected to be reached.
 const PAGE_TIMEOUT: Duration = Duration::from_secs(60);
 const SAVE_TIMEOUT: Duration = Duration::from_secs(120);
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts `serve` and returns it with the address it listens on, once it is listening. Its
-/// stderr is kept in `log`.
-fn start(mut cmd: Command, log: Arc<Mutex<Vec<String>>>) -> (Server, String) {
-    let mut child = cmd.stderr(Stdio::piped()).spawn().unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let server = Server(child);
-    let mut lines = BufReader::new(stderr).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("serve exited before listening")
-            .unwrap();
-        log.lock().unwrap().push(line.clone());
-        if let Some(rest) = line.split("at http://").nth(1) {
-            break rest.split('/').next().unwrap().to_string();
-        }
-    };
-    std::thread::spawn(move || {
-        for line in lines.map_while(Result::ok) {
-            log.lock().unwrap().push(line);
-        }
-    });
-    (server, addr)
-}
 
 fn serve_cmd(root: &Path, out: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_crosswalk"));
@@ -257,7 +225,10 @@ fn serve_answers_every_request_while_saves_arrive() {
     let root = dir.path().join("site");
     site(&root);
     let log = Arc::new(Mutex::new(Vec::new()));
-    let (mut server, addr) = start(serve_cmd(&root, &dir.path().join("served")), log.clone());
+    let (mut server, addr) = start_serve(
+        serve_cmd(&root, &dir.path().join("served")),
+        Some(log.clone()),
+    );
     for page in PAGES {
         let (code, body) = get(&addr, page).unwrap();
         assert_eq!(code, 200, "{page}: {body}");
@@ -429,7 +400,7 @@ fn serve_accepts_connections_again_after_running_out_of_file_descriptors() {
         .arg(inner.get_program())
         .args(inner.get_args());
     let log = Arc::new(Mutex::new(Vec::new()));
-    let (mut server, addr) = start(cmd, log.clone());
+    let (mut server, addr) = start_serve(cmd, Some(log.clone()));
     assert_eq!(get(&addr, "/policies/POL-A.html").unwrap().0, 200);
 
     // Hold more connections open, each with a request sent, than the server has descriptors
@@ -487,7 +458,10 @@ fn folders_made_again_are_watched_again() {
     let root = dir.path().join("site");
     site(&root);
     let log = Arc::new(Mutex::new(Vec::new()));
-    let (mut server, addr) = start(serve_cmd(&root, &dir.path().join("served")), log.clone());
+    let (mut server, addr) = start_serve(
+        serve_cmd(&root, &dir.path().join("served")),
+        Some(log.clone()),
+    );
     assert_eq!(get(&addr, "/policies/POL-A.html").unwrap().0, 200);
 
     let content = root.join("content");

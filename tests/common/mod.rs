@@ -358,3 +358,50 @@ pub fn resolve_link(page: &Path, link: &str) -> Option<PathBuf> {
     }
     Some(out)
 }
+
+/// A `crosswalk serve` child process, killed when dropped.
+pub struct Server(pub std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `serve` and returns it with the address it listens on, once it is listening. Its
+/// stderr lines are kept in `log` when one is given, and drained otherwise, so the server never
+/// blocks on a full pipe.
+pub fn start_serve(
+    mut cmd: Command,
+    log: Option<std::sync::Arc<std::sync::Mutex<Vec<String>>>>,
+) -> (Server, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = cmd.stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let server = Server(child);
+    let mut lines = BufReader::new(stderr).lines();
+    let keep = |line: &String| {
+        if let Some(log) = &log {
+            log.lock().unwrap().push(line.clone());
+        }
+    };
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("serve exited before listening")
+            .unwrap();
+        keep(&line);
+        if let Some(rest) = line.split("at http://").nth(1) {
+            break rest.split('/').next().unwrap().to_string();
+        }
+    };
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            if let Some(log) = &log {
+                log.lock().unwrap().push(line);
+            }
+        }
+    });
+    (server, addr)
+}
