@@ -270,20 +270,11 @@ fn audit_results(o: &mut String, r: &Records, since: Since) {
 /// d) How many evidence records are fresh, expiring or expired, and each expired one.
 fn evidence_freshness(o: &mut String, model: &Model) {
     let _ = writeln!(o, "### Evidence freshness\n");
-    let states: Vec<(Freshness, &ResolvedEvidence)> = model
-        .evidence
-        .iter()
-        .map(|e| {
-            (
-                Freshness::of(
-                    evidence_expiry(&e.ev.meta),
-                    model.today,
-                    model.config.due_soon,
-                ),
-                e,
-            )
-        })
-        .collect();
+    let states: Vec<(Freshness, &ResolvedEvidence)> =
+        crate::analyse::coverage::evidence_freshness(model)
+            .into_iter()
+            .zip(&model.evidence)
+            .collect();
     let count = |f: Freshness| states.iter().filter(|(s, _)| *s == f).count();
     let _ = writeln!(
         o,
