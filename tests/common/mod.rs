@@ -405,3 +405,44 @@ pub fn start_serve(
     });
     (server, addr)
 }
+
+/// The Python of target/python/, the virtual environment with the tools the tests use as
+/// independent judges (compliance-trestle, jsonschema, junitparser; tests/python/requirements.txt).
+/// Made on first use by .ci/python-env (which .ci/run also calls), so `cargo test` works on a
+/// fresh machine with python3 and its venv module.
+pub fn python() -> PathBuf {
+    static PYTHON: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PYTHON
+        .get_or_init(|| {
+            let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/python-env");
+            let out = Command::new("bash")
+                .arg(&script)
+                .output()
+                .expect("bash runs .ci/python-env");
+            assert!(
+                out.status.success(),
+                ".ci/python-env failed (needs python3 with venv and access to PyPI):\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+        })
+        .clone()
+}
+
+/// Runs `python -c code args...` in the test environment; panics with its output unless it exits 0.
+/// Returns what it printed.
+pub fn run_python(code: &str, args: &[&std::ffi::OsStr]) -> String {
+    let out = Command::new(python())
+        .arg("-c")
+        .arg(code)
+        .args(args)
+        .output()
+        .expect("the test python runs");
+    assert!(
+        out.status.success(),
+        "python failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
