@@ -33,6 +33,9 @@ pub struct Diagnostic {
     pub message: String,
     /// What the user probably meant, or how to fix it.
     pub hint: Option<String>,
+    /// Which check found the problem: a short stable id such as `evidence-expired`, named by
+    /// SARIF's rules, JUnit's test cases and `diff`'s matching. Empty until a rule is given.
+    pub rule: &'static str,
 }
 
 impl Diagnostic {
@@ -44,6 +47,7 @@ impl Diagnostic {
             severity: Severity::Error,
             message: message.into(),
             hint: None,
+            rule: "",
         }
     }
 
@@ -64,6 +68,12 @@ impl Diagnostic {
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+
+    /// Names the check that found the problem (see `rule`).
+    pub fn with_rule(mut self, rule: &'static str) -> Self {
+        self.rule = rule;
         self
     }
 
