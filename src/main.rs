@@ -89,6 +89,12 @@ enum Command {
     Overlap(cmd::overlap::Args),
     /// What is left to do for one framework: its controls and elements not yet met
     Gaps(cmd::gaps::Args),
+    /// Coverage of each framework in scope, as the portal shows it to one profile
+    Coverage(cmd::coverage::Args),
+    /// The evidence library: each record's artifact, dates, freshness, seal and what it serves
+    Evidence(cmd::evidence::Args),
+    /// Print the JSON Schema of a JSON output, or list them
+    Schema(cmd::schema::Args),
     /// Append new or changed evidence artifacts to the tamper-evident ledger
     Seal(cmd::seal::Args),
     /// Re-hash every sealed artifact and check the ledger's chain and signatures
@@ -116,6 +122,9 @@ fn main() -> ExitCode {
         Command::Map(a) => cmd::map::run(a),
         Command::Overlap(a) => cmd::overlap::run(a),
         Command::Gaps(a) => cmd::gaps::run(a),
+        Command::Coverage(a) => cmd::coverage::run(a),
+        Command::Evidence(a) => cmd::evidence::run(a),
+        Command::Schema(a) => cmd::schema::run(a),
         Command::Seal(a) => cmd::seal::run(a),
         Command::Verify(a) => cmd::verify::run(a),
         Command::Package(a) => cmd::package::run(a),

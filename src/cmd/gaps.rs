@@ -1,3 +1,6 @@
+//! `crosswalk gaps`: what is left to do for one framework, as text, Markdown or JSON
+//! (docs/json.md).
+
 use crate::{Common, ReportFormat};
 use crosswalk::analyse::gaps::{self, Have};
 use crosswalk::base::diagnostic::{Diagnostic, Diagnostics};
@@ -10,6 +13,10 @@ pub struct Args {
     /// Frameworks taken as implemented in full (repeat the flag); default: the site's own coverage
     #[arg(long, value_name = "SLUG")]
     have: Vec<String>,
+    /// Build profile whose view of the site's coverage to use (default: the site's
+    /// `default_profile`)
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
     #[command(flatten)]
     common: Common,
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
@@ -18,7 +25,7 @@ pub struct Args {
 
 /// Exit 0 whenever the report ran, whatever it found; 1 on content errors.
 pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
-    let analysis = super::analyse_or_empty(&a.common.root, &a.common.options(None))?;
+    let analysis = super::analyse_or_empty(&a.common.root, &a.common.options(a.profile.clone()))?;
     let model = &analysis.model;
     let find = |slug: &str| {
         model.framework(slug).ok_or_else(|| {
@@ -38,10 +45,9 @@ pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
         Have::Frameworks(a.have.iter().map(|s| find(s)).collect::<Result<_, _>>()?)
     };
     let r = gaps::gaps(model, &analysis.coverage, target, &have);
-    match a.format {
-        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default()),
-        ReportFormat::Text => print!("{}", gaps::text(model, &r)),
-        ReportFormat::Markdown => print!("{}", gaps::markdown(model, &r)),
-    }
-    Ok(ExitCode::SUCCESS)
+    super::print_stdout(&match a.format {
+        ReportFormat::Json => crosswalk::reports::json::versioned(&r),
+        ReportFormat::Text => gaps::text(model, &r),
+        ReportFormat::Markdown => gaps::markdown(model, &r),
+    })
 }

@@ -1,6 +1,9 @@
+//! `crosswalk overlap`: how much of each framework every other meets, as a text matrix or JSON
+//! (docs/json.md).
+
 use crate::{Common, DataFormat};
 use crosswalk::base::diagnostic::Diagnostics;
-use crosswalk::reports::report;
+use crosswalk::reports::{json, report};
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
@@ -14,9 +17,8 @@ pub struct Args {
 pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
     let analysis = super::analyse_or_empty(&a.common.root, &a.common.options(None))?;
     let r = report::overlap(&analysis.model, &analysis.pairs);
-    match a.format {
-        DataFormat::Json => println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default()),
-        DataFormat::Text => print!("{}", report::overlap_text(&analysis.model, &r)),
-    }
-    Ok(ExitCode::SUCCESS)
+    super::print_stdout(&match a.format {
+        DataFormat::Json => json::versioned(&r),
+        DataFormat::Text => report::overlap_text(&analysis.model, &r),
+    })
 }

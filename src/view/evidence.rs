@@ -46,14 +46,16 @@ fn seal_label(s: &SealState) -> &'static str {
 /// framework order) of the controls it names and of those it meets in full through crosswalks,
 /// how many controls that is (what `controls_by_framework` lists, without making its links),
 /// and the audits (indices into the configuration's) whose framework it serves and whose period
-/// it is valid in.
-pub(super) struct Served {
-    pub(super) fws: Vec<usize>,
-    pub(super) controls: usize,
-    audits: Vec<usize>,
+/// it is valid in. `crosswalk evidence` prints the same.
+pub struct Served {
+    pub fws: Vec<usize>,
+    pub controls: usize,
+    pub audits: Vec<usize>,
+    /// The controls it meets in full through crosswalks and does not name, first found first.
+    pub inherited: Vec<ControlKey>,
 }
 
-pub(super) fn served(model: &Model, e: &ResolvedEvidence) -> Served {
+pub fn served(model: &Model, e: &ResolvedEvidence) -> Served {
     let named = &e.controls;
     let mut inherited: Vec<ControlKey> = Vec::new();
     for &k in named {
@@ -83,6 +85,7 @@ pub(super) fn served(model: &Model, e: &ResolvedEvidence) -> Served {
         fws,
         controls: named.len() + inherited.len(),
         audits,
+        inherited,
     }
 }
 

@@ -18,6 +18,7 @@ mod soa;
 
 /// Published paths, at their former place: new code takes them from `crate::resolve::paths`.
 pub use crate::resolve::paths::{control_url, doc_url, evidence_page_path, evidence_url, href};
+pub use evidence::{Served, served};
 pub use frameworks::VIA_ITEMS;
 pub use home::HOME_LIST;
 /// The ISMS pages under their former name (`view::records::soa_csv`).
