@@ -1,6 +1,7 @@
 pub mod build;
 pub mod check;
 pub mod completions;
+pub mod diff;
 pub mod frameworks;
 pub mod gaps;
 pub mod init;
