@@ -103,6 +103,8 @@ enum Command {
     Package(cmd::package::Args),
     /// Print the input pack for the next management review (Markdown)
     ReviewPack(cmd::review_pack::Args),
+    /// What the working tree changes in compliance since a git revision (for pull requests)
+    Diff(cmd::diff::Args),
     /// Build, serve on 127.0.0.1, rebuild on change and reload open pages
     #[cfg(feature = "serve")]
     Serve(cmd::serve::Args),
@@ -131,6 +133,7 @@ fn main() -> ExitCode {
         Command::Completions(a) => cmd::completions::run(a),
         Command::Man(a) => cmd::completions::man(a),
         Command::ReviewPack(a) => cmd::review_pack::run(a),
+        Command::Diff(a) => cmd::diff::run(a),
         #[cfg(feature = "serve")]
         Command::Serve(a) => cmd::serve::run(a),
     };

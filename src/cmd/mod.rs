@@ -2,6 +2,7 @@ pub mod build;
 pub mod check;
 pub mod completions;
 pub mod coverage;
+pub mod diff;
 pub mod evidence;
 pub mod frameworks;
 pub mod gaps;

@@ -6,7 +6,7 @@ use crosswalk::base::diagnostic::Diagnostics;
 use std::process::ExitCode;
 
 /// Each shipped schema: its name, the output it describes, and its text.
-const SCHEMAS: [(&str, &str, &str); 5] = [
+const SCHEMAS: [(&str, &str, &str); 6] = [
     (
         "check",
         "crosswalk check --format json",
@@ -16,6 +16,11 @@ const SCHEMAS: [(&str, &str, &str); 5] = [
         "coverage",
         "crosswalk coverage --format json",
         include_str!("../../docs/schemas/coverage.schema.json"),
+    ),
+    (
+        "diff",
+        "crosswalk diff <rev> --format json",
+        include_str!("../../docs/schemas/diff.schema.json"),
     ),
     (
         "evidence",
