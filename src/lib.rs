@@ -17,6 +17,7 @@
 //! build        the view -> render -> write loop; publishing a generation
 //! site         Site: open, analyse, check, build
 //! serve, reports, init   the preview server; the printed reports, review pack and package; a new site
+//! import       a new site from a comply project or a folder of Markdown policies
 //! ```
 //!
 //! The `crosswalk` binary (src/main.rs, src/cmd/) is a thin shell over this library.
@@ -27,6 +28,7 @@
 pub mod analyse;
 pub mod base;
 pub mod build;
+pub mod import;
 pub mod incremental;
 pub mod init;
 pub mod ledger;

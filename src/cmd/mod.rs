@@ -3,6 +3,7 @@ pub mod check;
 pub mod completions;
 pub mod frameworks;
 pub mod gaps;
+pub mod import;
 pub mod init;
 pub mod map;
 pub mod overlap;
