@@ -5,8 +5,8 @@
 //! catalog has it; every other id is reported with its file and line. `comply.yml`'s `name`
 //! becomes the organisation.
 
+use super::source::{NewDoc, Source};
 use super::text::{first_heading, is_valid_id, read_source, slug, title_from_file_name};
-use super::{NewDoc, Source};
 use crate::base::diagnostic::{Diagnostic, Diagnostics, Pos};
 use crate::model::{Catalog, Date, DocKind, IdString, OneOrMany};
 use serde::Deserialize;
@@ -315,67 +315,23 @@ fn read_document(
     } else {
         crate::base::yaml::parse(yaml, &shown, first_line)?
     };
-    let at = |needle: &str, from: usize| find_at(yaml, first_line, needle, from);
+    let at = |needle: &str| find_at(yaml, first_line, needle, 0);
     let mut warnings: Vec<Diagnostic> = bad_bytes.into_iter().collect();
-    if !header.other.is_empty() {
+    if let Some(first) = header.other.keys().next() {
         let keys: Vec<String> = header.other.keys().map(|k| format!("`{k}`")).collect();
-        warnings.push(
-            Diagnostic::warning(
-                &shown,
-                format!(
-                    "not imported (crosswalk has no field for it): {}",
-                    keys.join(", ")
-                ),
-            )
-            .at(header
-                .other
-                .keys()
-                .next()
-                .and_then(|k| at(&format!("{k}:"), 0))),
+        let message = format!(
+            "not imported (crosswalk has no field for it): {}",
+            keys.join(", ")
         );
+        warnings.push(Diagnostic::warning(&shown, message).at(at(&format!("{first}:"))));
     }
     let stem = slug(&rel.file_stem().unwrap_or_default().to_string_lossy());
     let (body, named) = match &source.organisation {
         Some(org) => substitute_name(body, org),
         None => (body.to_string(), 0),
     };
-    let title = match header
-        .name
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-    {
-        Some(n) => n.to_string(),
-        None => match first_heading(&body) {
-            Some((h, _)) => h,
-            None => {
-                warnings.push(
-                    Diagnostic::warning(
-                        &shown,
-                        "no `name` and no heading: title made from the file name",
-                    )
-                    .at(Some(Pos { line: 1, column: 1 })),
-                );
-                title_from_file_name(rel)
-            }
-        },
-    };
-    let own_id = match kind {
-        DocKind::Procedures => header.id.as_ref().map(|i| i.0.trim().to_string()),
-        _ => header.acronym.as_ref().map(|a| a.trim().to_string()),
-    };
-    let id = match own_id.filter(|i| !i.is_empty()) {
-        Some(i) if is_valid_id(&i) => i,
-        Some(i) => {
-            let s = slug(&i);
-            warnings.push(Diagnostic::warning(
-                &shown,
-                format!("`{i}` is not a valid crosswalk id (letters, digits, `-`, `_`, `.`): imported as `{s}`"),
-            ).at(at(&i, 0)));
-            s
-        }
-        None => stem.clone(),
-    };
+    let title = title_of(&header, &body, rel, &shown, &mut warnings);
+    let id = id_of(&header, kind, &stem, &shown, at, &mut warnings);
     let (controls, tsc) = map_satisfies(
         &header,
         yaml,
@@ -390,7 +346,7 @@ fn read_document(
     if named > 0 {
         history.push(format!(
             "comply's Name placeholder replaced by the organisation's name ({}), as comply does",
-            super::report::count(named, "time")
+            super::text::count(named, "time")
         ));
     }
     let folder = Path::new("content").join(kind.folder()).join(sub);
@@ -420,6 +376,66 @@ fn read_document(
         },
         tsc,
     ))
+}
+
+/// The title: comply's `name`, else the body's first heading, else the file name (a warning).
+fn title_of(
+    header: &Header,
+    body: &str,
+    rel: &Path,
+    shown: &Path,
+    warnings: &mut Vec<Diagnostic>,
+) -> String {
+    let name = header
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    if let Some(n) = name {
+        return n.to_string();
+    }
+    if let Some((h, _)) = first_heading(body) {
+        return h;
+    }
+    warnings.push(
+        Diagnostic::warning(
+            shown,
+            "no `name` and no heading: title made from the file name",
+        )
+        .at(Some(Pos { line: 1, column: 1 })),
+    );
+    title_from_file_name(rel)
+}
+
+/// The id: a policy's or narrative's `acronym`, a procedure's `id` (made valid if it is not,
+/// with a warning), else the file name's slug `stem`.
+fn id_of(
+    header: &Header,
+    kind: DocKind,
+    stem: &str,
+    shown: &Path,
+    at: impl Fn(&str) -> Option<Pos>,
+    warnings: &mut Vec<Diagnostic>,
+) -> String {
+    let own = match kind {
+        DocKind::Procedures => header.id.as_ref().map(|i| i.0.trim().to_string()),
+        _ => header.acronym.as_ref().map(|a| a.trim().to_string()),
+    };
+    match own.filter(|i| !i.is_empty()) {
+        Some(i) if is_valid_id(&i) => i,
+        Some(i) => {
+            let s = slug(&i);
+            warnings.push(
+                Diagnostic::warning(
+                    shown,
+                    format!("`{i}` is not a valid crosswalk id (letters, digits, `-`, `_`, `.`): imported as `{s}`"),
+                )
+                .at(at(&i)),
+            );
+            s
+        }
+        None => stem.to_string(),
+    }
 }
 
 /// Where `needle` first stands at or after byte `from` of the header, as a position in the file.

@@ -3,8 +3,8 @@
 //! id from the file name, made unique; owner, classification and controls left for the user.
 //! Files that are not UTF-8 or have no heading still import, each with a warning.
 
+use super::source::{NewDoc, Source};
 use super::text::{first_heading, read_source, slug, title_from_file_name};
-use super::{NewDoc, Source};
 use crate::base::diagnostic::{Diagnostic, Diagnostics, Pos};
 use crate::model::DocKind;
 use std::path::{Path, PathBuf};

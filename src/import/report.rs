@@ -2,9 +2,9 @@
 //! the values the source did not give, the placeholders, the problems found in its source file),
 //! and the shorter summary the command prints.
 
-use super::site::TODO;
-use super::text::Placeholder;
-use super::{NewDoc, Source};
+use super::source::TODO;
+use super::source::{NewDoc, Source};
+use super::text::{Placeholder, count};
 use crate::base::diagnostic::{Diagnostic, display_path};
 use crate::model::Date;
 use std::fmt::Write;
@@ -76,11 +76,6 @@ fn problem(d: &Diagnostic, root: &Path) -> String {
         let _ = write!(s, ". Hint: {h}");
     }
     s
-}
-
-/// `n thing` or `n things`.
-pub(super) fn count(n: usize, thing: &str) -> String {
-    format!("{n} {thing}{}", if n == 1 { "" } else { "s" })
 }
 
 /// IMPORT-REPORT.md.

@@ -4,17 +4,14 @@
 //! leaves no half site, and nothing is ever written into a folder that has files in it.
 
 use super::report::{self, REPORT_FILE};
+use super::source::{NewDoc, Outcome, Source, TODO};
 use super::text::{Placeholder, placeholders, yaml_quote};
-use super::{NewDoc, Outcome, Source};
 use crate::base::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Date;
 use std::path::{Path, PathBuf};
 
 /// What `crosswalk init` ignores too: outputs, packages and the build cache.
 const GITIGNORE: &str = "/public\n/.public.crosswalk/\n/packages/\n/.crosswalk-cache/\n";
-
-/// The mark beside every stand-in value, for the user to search for.
-pub(super) const TODO: &str = "TODO(import)";
 
 /// Refuses a target that exists and is not an empty folder: an import never writes over or
 /// beside anything.
@@ -45,7 +42,7 @@ pub(super) fn refuse_unless_empty(into: &Path) -> Result<(), Diagnostic> {
 
 /// Writes `source` as a new site at `into`, dated `today`.
 pub(super) fn write(mut source: Source, into: &Path, today: Date) -> Result<Outcome, Diagnostics> {
-    super::make_unique(&source.root, &mut source.docs);
+    super::source::make_unique(&source.root, &mut source.docs);
     let mut files: Vec<(PathBuf, String)> = vec![
         (PathBuf::from("crosswalk.yaml"), config_text(&source, today)),
         (PathBuf::from(".gitignore"), GITIGNORE.to_string()),
