@@ -304,6 +304,17 @@ fn an_import_never_writes_into_a_folder_with_files() {
         .assert_failed()
         .assert_stderr_has("exists and is not a folder");
     assert_eq!(read(&file), "x");
+    // Nor into the folder the command runs in, which a rename cannot replace.
+    let here = tmp.path().join("here");
+    std::fs::create_dir(&here).unwrap();
+    let src = repo().join("tests/data/comply");
+    run_in(
+        &here,
+        &["import", "comply", src.to_str().unwrap(), "--into", "."],
+    )
+    .assert_failed()
+    .assert_stderr_has("cannot import into the current folder");
+    assert!(names(&here).is_empty());
     // An empty folder is taken.
     let empty = tmp.path().join("empty");
     std::fs::create_dir(&empty).unwrap();

@@ -16,6 +16,16 @@ const GITIGNORE: &str = "/public\n/.public.crosswalk/\n/packages/\n/.crosswalk-c
 /// Refuses a target that exists and is not an empty folder: an import never writes over or
 /// beside anything.
 pub(super) fn refuse_unless_empty(into: &Path) -> Result<(), Diagnostic> {
+    // The new site is renamed into place whole: that cannot be the folder the command runs in
+    // (the shell would be left in a folder that no longer exists).
+    let here = std::env::current_dir().and_then(|d| d.canonicalize()).ok();
+    if into.file_name().is_none() || (here.is_some() && into.canonicalize().ok() == here) {
+        return Err(Diagnostic::error(
+            into,
+            "cannot import into the current folder: the new site is moved into place whole",
+        )
+        .with_hint("give a new folder, e.g. `--into site`"));
+    }
     if !into.exists() {
         return Ok(());
     }
