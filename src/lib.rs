@@ -18,6 +18,7 @@
 //! site         Site: open, analyse, check, build
 //! serve, reports, init   the preview server; the printed reports, review pack and package; a new site
 //! diff         the site at a git revision compared with the working tree
+//! import       a new site from a comply project or a folder of Markdown policies
 //! ```
 //!
 //! The `crosswalk` binary (src/main.rs, src/cmd/) is a thin shell over this library.
@@ -29,6 +30,7 @@ pub mod analyse;
 pub mod base;
 pub mod build;
 pub mod diff;
+pub mod import;
 pub mod incremental;
 pub mod init;
 pub mod ledger;

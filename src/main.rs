@@ -81,6 +81,8 @@ enum Command {
     Check(cmd::check::Args),
     /// Create a small site that builds at once
     Init(cmd::init::Args),
+    /// Make a new site from a comply project or a folder of Markdown policies
+    Import(cmd::import::Args),
     /// List the frameworks crosswalk knows, with their control counts
     Frameworks(cmd::frameworks::Args),
     /// Show every control related to one control, across frameworks
@@ -120,6 +122,7 @@ fn main() -> ExitCode {
         Command::Build(a) => cmd::build::run(a),
         Command::Check(a) => cmd::check::run(a),
         Command::Init(a) => cmd::init::run(a),
+        Command::Import(a) => cmd::import::run(a),
         Command::Frameworks(a) => cmd::frameworks::run(a),
         Command::Map(a) => cmd::map::run(a),
         Command::Overlap(a) => cmd::overlap::run(a),

@@ -6,6 +6,7 @@ pub mod diff;
 pub mod evidence;
 pub mod frameworks;
 pub mod gaps;
+pub mod import;
 pub mod init;
 pub mod map;
 pub mod overlap;
