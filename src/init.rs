@@ -1,6 +1,7 @@
 //! `crosswalk init DIR`: a small site that builds at once, dated today so nothing starts stale.
 
 use crate::base::diagnostic::Diagnostic;
+use crate::base::rules;
 use std::path::Path;
 
 const CONFIG: &str = "title: Trust Portal
@@ -94,14 +95,15 @@ bob,prod-db,read-only,head-of-it,remove
 pub fn scaffold(dir: &Path, today: crate::model::Date) -> Result<(), Diagnostic> {
     if dir.exists() {
         let empty = std::fs::read_dir(dir)
-            .map_err(|e| Diagnostic::error(dir, format!("cannot read: {e}")))?
+            .map_err(|e| Diagnostic::error(dir, format!("cannot read: {e}")).with_rule(rules::IO))?
             .next()
             .is_none();
         if !empty {
             return Err(Diagnostic::error(
                 dir,
                 "folder exists and is not empty: refusing to write into it",
-            ));
+            )
+            .with_rule(rules::USAGE));
         }
     }
     let today = today.to_string();
@@ -126,8 +128,9 @@ pub fn scaffold(dir: &Path, today: crate::model::Date) -> Result<(), Diagnostic>
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "site".into());
     let parent = dir.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent)
-        .map_err(|e| Diagnostic::error(parent, format!("cannot create: {e}")))?;
+    std::fs::create_dir_all(parent).map_err(|e| {
+        Diagnostic::error(parent, format!("cannot create: {e}")).with_rule(rules::IO)
+    })?;
     let prefix = format!(".{name}.init-");
     if let Ok(entries) = std::fs::read_dir(parent) {
         for e in entries.flatten() {
@@ -139,29 +142,34 @@ pub fn scaffold(dir: &Path, today: crate::model::Date) -> Result<(), Diagnostic>
     let staging = parent.join(format!("{prefix}{}", std::process::id()));
     let fill = || -> Result<(), Diagnostic> {
         let point = |p: &Path| {
-            crate::base::fault::point(p)
-                .map_err(|e| Diagnostic::error(p, format!("cannot write: {e}")))
+            crate::base::fault::point(p).map_err(|e| {
+                Diagnostic::error(p, format!("cannot write: {e}")).with_rule(rules::IO)
+            })
         };
         // The build cache folder (git-ignored): with it, a rebuild with no changed input does
         // nothing.
         let cache = staging.join(crate::site::CACHE_DIR);
         point(&cache)?;
-        std::fs::create_dir_all(&cache)
-            .map_err(|e| Diagnostic::error(&cache, format!("cannot create: {e}")))?;
+        std::fs::create_dir_all(&cache).map_err(|e| {
+            Diagnostic::error(&cache, format!("cannot create: {e}")).with_rule(rules::IO)
+        })?;
         for (rel, text) in files {
             let path = staging.join(rel);
             if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| Diagnostic::error(parent, format!("cannot create: {e}")))?;
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    Diagnostic::error(parent, format!("cannot create: {e}")).with_rule(rules::IO)
+                })?;
             }
             point(&path)?;
-            std::fs::write(&path, text.replace("{TODAY}", &today))
-                .map_err(|e| Diagnostic::error(dir.join(rel), format!("cannot write: {e}")))?;
+            std::fs::write(&path, text.replace("{TODAY}", &today)).map_err(|e| {
+                Diagnostic::error(dir.join(rel), format!("cannot write: {e}")).with_rule(rules::IO)
+            })?;
         }
         point(dir)?;
         // Onto a missing or an empty folder: one rename.
         std::fs::rename(&staging, dir).map_err(|e| {
             Diagnostic::error(dir, format!("cannot move the new site into place: {e}"))
+                .with_rule(rules::IO)
         })
     };
     let result = fill();

@@ -58,6 +58,8 @@ pub enum Format {
     Text,
     Json,
     Github,
+    Sarif,
+    Junit,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]

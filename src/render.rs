@@ -3,6 +3,7 @@
 
 use crate::base::diagnostic::Diagnostic;
 use crate::base::embedded;
+use crate::base::rules;
 use crate::model::Classification;
 use crate::model::config::RawHtml;
 use crate::view::PageSpec;
@@ -42,12 +43,14 @@ impl Theme {
         }
         let site_theme = root.join("themes").join(name);
         if site_theme.is_dir() {
-            let canonical_root = root
-                .canonicalize()
-                .map_err(|e| Diagnostic::error(root, format!("cannot open site folder: {e}")))?;
+            let canonical_root = root.canonicalize().map_err(|e| {
+                Diagnostic::error(root, format!("cannot open site folder: {e}"))
+                    .with_rule(rules::IO)
+            })?;
             for entry in walkdir::WalkDir::new(&site_theme).sort_by_file_name() {
                 let entry = entry.map_err(|e| {
                     Diagnostic::error(&site_theme, format!("cannot read theme: {e}"))
+                        .with_rule(rules::IO)
                 })?;
                 if !(entry.file_type().is_file() || entry.path_is_symlink()) {
                     continue;
@@ -57,18 +60,19 @@ impl Theme {
                     .strip_prefix(root)
                     .unwrap_or(entry.path())
                     .to_path_buf();
-                let real = entry
-                    .path()
-                    .canonicalize()
-                    .map_err(|e| Diagnostic::error(&rel_site, format!("cannot read: {e}")))?;
+                let real = entry.path().canonicalize().map_err(|e| {
+                    Diagnostic::error(&rel_site, format!("cannot read: {e}")).with_rule(rules::IO)
+                })?;
                 if !real.starts_with(&canonical_root) {
                     return Err(Diagnostic::error(
                         &rel_site,
                         "resolves outside the site: refusing to read it",
-                    ));
+                    )
+                    .with_rule(rules::OUTSIDE_SITE));
                 }
-                let bytes = std::fs::read(&real)
-                    .map_err(|e| Diagnostic::error(&rel_site, format!("cannot read: {e}")))?;
+                let bytes = std::fs::read(&real).map_err(|e| {
+                    Diagnostic::error(&rel_site, format!("cannot read: {e}")).with_rule(rules::IO)
+                })?;
                 let rel = entry
                     .path()
                     .strip_prefix(&site_theme)
@@ -83,7 +87,7 @@ impl Theme {
                 format!(
                     "unknown theme `{name}`: no themes/{name}/ in the site and no built-in theme of that name"
                 ),
-            ));
+            ).with_rule(rules::THEME));
         }
         let mut all = Vec::new();
         for (rel, (_, bytes)) in &files {
@@ -116,7 +120,7 @@ impl Theme {
                 .find(|(name, _, _)| msg.contains(&format!("--> {name}:")))
                 .map(|(_, _, shown)| shown.clone())
                 .unwrap_or_else(|| PathBuf::from(format!("themes/{name}/templates")));
-            Diagnostic::error(shown, format!("template error: {msg}"))
+            Diagnostic::error(shown, format!("template error: {msg}")).with_rule(rules::THEME)
         })?;
         for required in [
             "index.html",
@@ -145,7 +149,8 @@ impl Theme {
                 return Err(Diagnostic::error(
                     format!("themes/{name}/templates/{required}"),
                     "missing template",
-                ));
+                )
+                .with_rule(rules::THEME));
             }
         }
         let body_spliceable =
@@ -172,6 +177,7 @@ impl Theme {
                     format!("themes/templates/{template}"),
                     format!("rendering: {}", error_chain(&e)),
                 )
+                .with_rule(rules::THEME)
             })
     }
 }
@@ -444,6 +450,7 @@ impl<'a> Renderer<'a> {
                     format!("themes/templates/{}", p.template),
                     format!("rendering {}: {}", p.path, error_chain(&e)),
                 )
+                .with_rule(rules::THEME)
             })
     }
 
@@ -458,6 +465,7 @@ impl<'a> Renderer<'a> {
                 format!("themes/templates/{}", spec.template),
                 format!("rendering a row of {}: {}", spec.page, error_chain(&e)),
             )
+            .with_rule(rules::THEME)
         })?;
         Ok(crate::view::Row {
             hash: crate::base::hash::hash_bytes(html.as_bytes()),

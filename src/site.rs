@@ -8,6 +8,7 @@ use crate::analyse::coverage::{self, Coverage};
 use crate::analyse::freshness::{Freshness, evidence_expiry, next_review};
 use crate::analyse::overlap::{self, Pair};
 use crate::base::diagnostic::{Diagnostic, Diagnostics, Pos};
+use crate::base::rules;
 use crate::build::{Build, Settings};
 use crate::incremental::Tracking;
 use crate::load;
@@ -63,7 +64,9 @@ pub struct Site {
 /// The date to judge freshness by when none is given: $CROSSWALK_TODAY, else the local date.
 pub fn default_today() -> Result<Date, Diagnostic> {
     match std::env::var("CROSSWALK_TODAY") {
-        Ok(s) => Date::parse(&s).map_err(|m| Diagnostic::error("CROSSWALK_TODAY", m.to_string())),
+        Ok(s) => Date::parse(&s).map_err(|m| {
+            Diagnostic::error("CROSSWALK_TODAY", m.to_string()).with_rule(rules::USAGE)
+        }),
         Err(_) => Ok(Date(chrono::Local::now().date_naive())),
     }
 }
@@ -71,7 +74,7 @@ pub fn default_today() -> Result<Date, Diagnostic> {
 impl Site {
     pub fn open(root: &Path) -> Result<Site, Diagnostic> {
         if !root.is_dir() {
-            return Err(Diagnostic::error(root, "site folder not found"));
+            return Err(Diagnostic::error(root, "site folder not found").with_rule(rules::USAGE));
         }
         Ok(Site {
             root: root.to_path_buf(),
@@ -86,7 +89,7 @@ impl Site {
             return Site::open(root);
         }
         if !root.is_dir() {
-            return Err(Diagnostic::error(root, "site folder not found"));
+            return Err(Diagnostic::error(root, "site folder not found").with_rule(rules::USAGE));
         }
         Ok(Site {
             root: root.to_path_buf(),
@@ -118,10 +121,9 @@ impl Site {
             .profile
             .as_deref()
             .unwrap_or(&self.config.default_profile);
-        let profile = self
-            .config
-            .profile(name)
-            .map_err(|m| Diagnostic::error("<command line>", m.to_string()))?;
+        let profile = self.config.profile(name).map_err(|m| {
+            Diagnostic::error("<command line>", m.to_string()).with_rule(rules::USAGE)
+        })?;
         let t = Instant::now();
         let read_cache = || opts.cache_dir.as_deref().map(HashCache::read);
         let (loaded, load_diags) = match session {
@@ -313,14 +315,18 @@ impl Site {
             (None, Some(_)) => {
                 return Err(fail(
                     Diagnostic::error(crate::model::config::CONFIG_FILE, "the ledger is signed (`public_key` is set) but no signing key was given")
+                        .with_rule(rules::LEDGER_KEY)
                         .with_hint("set $CROSSWALK_SIGNING_KEY to the private key's path, or `signing_key:` in crosswalk.yaml"),
                 ));
             }
             (Some(k), Some(pk)) if k.verifying_key() != pk.key => {
-                return Err(fail(Diagnostic::error(
-                    crate::model::config::CONFIG_FILE,
-                    "the signing key does not match `public_key`: signatures would not verify",
-                )));
+                return Err(fail(
+                    Diagnostic::error(
+                        crate::model::config::CONFIG_FILE,
+                        "the signing key does not match `public_key`: signatures would not verify",
+                    )
+                    .with_rule(rules::LEDGER_SIGNATURE),
+                ));
             }
             _ => {}
         }
@@ -351,7 +357,12 @@ impl Site {
             None => (
                 crate::ledger::Ledger::open(&path, shown, true, wait, opts.quiet)
                     .map_err(fail)?
-                    .ok_or_else(|| fail(Diagnostic::error(shown, "cannot create the ledger")))?,
+                    .ok_or_else(|| {
+                        fail(
+                            Diagnostic::error(shown, "cannot create the ledger")
+                                .with_rule(rules::IO),
+                        )
+                    })?,
                 model.public_key.as_ref().map(|k| &k.key),
             ),
         };
@@ -419,6 +430,7 @@ impl Site {
                 rel,
                 "the ledger lies outside the site: refusing to write it",
             )
+            .with_rule(rules::OUTSIDE_SITE)
             .with_hint("set `ledger:` in crosswalk.yaml to a path inside the site"))
         }
     }
@@ -445,6 +457,7 @@ impl Site {
         if !analysis.model.ledger_exists {
             report.diagnostics.push(
                 Diagnostic::error(&self.config.ledger, "no evidence ledger: nothing to verify")
+                    .with_rule(rules::LEDGER_MISSING)
                     .with_hint("run `crosswalk seal` to start one"),
             );
             return Ok(report);
@@ -468,14 +481,17 @@ impl Site {
                 crate::ledger::FileState::Intact => {}
                 crate::ledger::FileState::Altered { expected, actual } => report.diagnostics.push(
                     Diagnostic::error(&self.config.ledger, format!("`{}`: {} was altered after sealing (sealed sha256 {expected}, now {actual})", e.id, e.path))
+                        .with_rule(rules::LEDGER_TAMPERED)
                         .at(at)
                         .with_hint("restore the sealed file, or seal the new version with `crosswalk seal` if the change is legitimate"),
                 ),
                 crate::ledger::FileState::Missing => report.diagnostics.push(
-                    Diagnostic::error(&self.config.ledger, format!("`{}`: sealed file {} is missing", e.id, e.path)).at(at),
+                    Diagnostic::error(&self.config.ledger, format!("`{}`: sealed file {} is missing", e.id, e.path))
+                        .with_rule(rules::LEDGER_TAMPERED).at(at),
                 ),
                 crate::ledger::FileState::Outside => report.diagnostics.push(
-                    Diagnostic::error(&self.config.ledger, format!("`{}`: the ledger names {}, outside the site: refusing to read it", e.id, e.path)).at(at),
+                    Diagnostic::error(&self.config.ledger, format!("`{}`: the ledger names {}, outside the site: refusing to read it", e.id, e.path))
+                        .with_rule(rules::LEDGER_TAMPERED).at(at),
                 ),
             }
         }
@@ -522,6 +538,7 @@ fn staleness(model: &Model) -> Vec<Diagnostic> {
                         due.days_until(today)
                     ),
                 )
+                .with_rule(rules::REVIEW_OVERDUE)
                 .at(pos)
                 .with_hint("review it, then update `approved` and `version`"),
             );
@@ -535,6 +552,7 @@ fn staleness(model: &Model) -> Vec<Diagnostic> {
                         d.doc.meta.id
                     ),
                 )
+                .with_rule(rules::NO_CONTROLS)
                 .at(pos),
             );
         }
@@ -552,6 +570,7 @@ fn staleness(model: &Model) -> Vec<Diagnostic> {
                         exp.days_until(today)
                     ),
                 )
+                .with_rule(rules::EVIDENCE_EXPIRED)
                 .at(pos)
                 .with_hint("collect it again and update `collected`"),
             );
@@ -560,11 +579,13 @@ fn staleness(model: &Model) -> Vec<Diagnostic> {
             match &e.seal {
                 SealState::Unsealed => out.push(
                     Diagnostic::warning(&e.ev.path, format!("evidence `{}` is not in the ledger", e.ev.meta.id))
+                        .with_rule(rules::EVIDENCE_UNSEALED)
                         .at(pos)
                         .with_hint("run `crosswalk seal`"),
                 ),
                 SealState::Changed { sealed_at, .. } => out.push(
                     Diagnostic::warning(&e.ev.path, format!("evidence `{}`: its file changed since it was sealed on {sealed_at}", e.ev.meta.id))
+                        .with_rule(rules::EVIDENCE_CHANGED)
                         .at(pos)
                         .with_hint("if the change is legitimate, run `crosswalk seal`; `crosswalk verify` treats it as tampering"),
                 ),
@@ -580,6 +601,7 @@ fn staleness(model: &Model) -> Vec<Diagnostic> {
                         e.ev.meta.id, e.ev.meta.collected
                     ),
                 )
+                .with_rule(rules::EVIDENCE_FUTURE)
                 .at(pos),
             );
         }

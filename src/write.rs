@@ -8,6 +8,7 @@
 
 use crate::base::diagnostic::Diagnostic;
 use crate::base::hash::content_hash;
+use crate::base::rules;
 use rayon::prelude::*;
 use std::path::{Component, Path, PathBuf};
 
@@ -269,7 +270,7 @@ pub struct Writer {
 }
 
 fn io_err(what: &str, p: &Path, e: std::io::Error) -> Diagnostic {
-    Diagnostic::error(p, format!("{what}: {e}"))
+    Diagnostic::error(p, format!("{what}: {e}")).with_rule(rules::IO)
 }
 
 /// A fault point (src/fault.rs) before an operation on `p`.
@@ -577,9 +578,9 @@ pub(crate) fn remove_published(dest: &Path, rel: &str) {
 /// Refuses an output folder that would put the site at risk: `/`, the site root, a parent of
 /// the site, a folder that contains or sits inside `content/`, `mappings/` or `themes/`.
 pub fn check_output_dir(root: &Path, output: &Path) -> Result<PathBuf, Diagnostic> {
-    let root = root
-        .canonicalize()
-        .map_err(|e| Diagnostic::error(root, format!("cannot open site folder: {e}")))?;
+    let root = root.canonicalize().map_err(|e| {
+        Diagnostic::error(root, format!("cannot open site folder: {e}")).with_rule(rules::IO)
+    })?;
     let out = normalise(&if output.is_absolute() {
         output.to_path_buf()
     } else {
@@ -596,6 +597,7 @@ pub fn check_output_dir(root: &Path, output: &Path) -> Result<PathBuf, Diagnosti
             crate::model::config::CONFIG_FILE,
             format!("refusing output folder {}: {why}", out.display()),
         )
+        .with_rule(rules::OUTPUT_FOLDER)
         .with_hint("set `output:` (or --output) to a dedicated folder such as public/"))
     };
     if out.parent().is_none() {
@@ -674,7 +676,7 @@ fn prepare_staging(dest: &Path) -> Result<PathBuf, Diagnostic> {
         return Err(Diagnostic::error(
             dest,
             "output folder exists, is not empty and was not written by crosswalk: refusing to replace it",
-        )
+        ).with_rule(rules::OUTPUT_FOLDER)
         .with_hint("choose another `output:` folder, or empty this one"));
     }
     std::fs::create_dir_all(parent).map_err(|e| io_err("cannot create folder", parent, e))?;
@@ -773,8 +775,9 @@ pub fn clear_leftovers(dest: &Path) {
 }
 
 fn fill(staging: &Path, output: &Output) -> Result<(), Diagnostic> {
-    let err =
-        |what: &str, p: &Path, e: std::io::Error| Diagnostic::error(p, format!("{what}: {e}"));
+    let err = |what: &str, p: &Path, e: std::io::Error| {
+        Diagnostic::error(p, format!("{what}: {e}")).with_rule(rules::IO)
+    };
     std::fs::create_dir_all(staging).map_err(|e| err("cannot create folder", staging, e))?;
     let mut dirs: Vec<PathBuf> = output
         .files
@@ -812,10 +815,10 @@ pub(crate) fn safe_join(base: &Path, rel: &str) -> Result<PathBuf, Diagnostic> {
     if ok {
         Ok(base.join(p))
     } else {
-        Err(Diagnostic::error(
-            rel,
-            "refusing to write a file outside the output folder",
-        ))
+        Err(
+            Diagnostic::error(rel, "refusing to write a file outside the output folder")
+                .with_rule(rules::OUTPUT_FOLDER),
+        )
     }
 }
 

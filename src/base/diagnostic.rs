@@ -1,5 +1,6 @@
 //! One typed diagnostic, used by every stage: a file, a position where known, a severity, a
-//! message and an optional hint. `check` prints them as text, JSON or GitHub annotations.
+//! message, an optional hint, and the rule that found it (`base::rules`). `check` prints them as
+//! text, JSON, GitHub annotations, SARIF or JUnit XML.
 
 use serde::Serialize;
 use std::fmt;
@@ -34,7 +35,8 @@ pub struct Diagnostic {
     /// What the user probably meant, or how to fix it.
     pub hint: Option<String>,
     /// Which check found the problem: a short stable id such as `evidence-expired`, named by
-    /// SARIF's rules, JUnit's test cases and `diff`'s matching. Empty until a rule is given.
+    /// SARIF's rules, JUnit's test cases and `diff`'s matching; one of `base::rules::ALL`. Empty
+    /// until a rule is given (tests/ci_formats.rs holds every diagnostic in src/ to giving one).
     pub rule: &'static str,
 }
 

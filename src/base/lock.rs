@@ -4,6 +4,7 @@
 //! when its holder exits, however it exits: a killed build leaves no stale lock.
 
 use crate::base::diagnostic::Diagnostic;
+use crate::base::rules;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
@@ -25,7 +26,7 @@ pub enum Wait {
 /// Takes the lock file at `path` for `what` (e.g. "crosswalk build"). `path`'s folder must exist.
 /// `wait`: block until the holder is done, after saying who it is on stderr (unless `quiet`).
 pub fn acquire(path: &Path, what: &str, wait: Wait, quiet: bool) -> Result<Lock, Diagnostic> {
-    let err = |m: String| Diagnostic::error(path, m);
+    let err = |m: String| Diagnostic::error(path, m).with_rule(rules::IO);
     let mut file = OpenOptions::new()
         .read(true)
         .write(true)
@@ -70,7 +71,7 @@ fn take(
     wait: Wait,
     quiet: bool,
 ) -> Result<(), Diagnostic> {
-    let err = |m: String| Diagnostic::error(path, m);
+    let err = |m: String| Diagnostic::error(path, m).with_rule(rules::IO);
     match file.try_lock() {
         Ok(()) => Ok(()),
         Err(std::fs::TryLockError::WouldBlock) => {

@@ -2,6 +2,7 @@
 //! percentages that never round a gap away.
 
 use crate::base::diagnostic::{Diagnostic, Pos};
+use crate::base::rules;
 use std::path::Path;
 
 pub fn decode_utf8(bytes: &[u8], path: &Path) -> Result<String, Diagnostic> {
@@ -15,6 +16,7 @@ pub fn decode_utf8(bytes: &[u8], path: &Path) -> Result<String, Diagnostic> {
                 path,
                 format!("not valid UTF-8 (byte 0x{:02X})", bytes[e.valid_up_to()]),
             )
+            .with_rule(rules::NOT_UTF8)
             .at(Some(pos))
             .with_hint("save the file as UTF-8"))
         }

@@ -3,6 +3,7 @@
 //! whole file, not just in the YAML fragment (front matter starts below its `---` line).
 
 use crate::base::diagnostic::{Diagnostic, Pos};
+use crate::base::rules;
 use serde::de::DeserializeOwned;
 use std::path::Path;
 
@@ -24,7 +25,8 @@ pub fn parse<T: DeserializeOwned>(
                 text.len(),
                 MAX_YAML_BYTES
             ),
-        ));
+        )
+        .with_rule(rules::FILE_TOO_LARGE));
     }
     serde_yaml::from_str(text).map_err(|e| to_diagnostic(&e, text, path, first_line))
 }
@@ -87,9 +89,13 @@ fn to_diagnostic(e: &serde_yaml::Error, text: &str, path: &Path, first_line: usi
         message = "YAML nested too deeply (recursion limit exceeded)".to_string();
     }
     if message.starts_with("invalid date") || message.starts_with("invalid period") {
-        return Diagnostic::error(path, message).at(pos);
+        return Diagnostic::error(path, message)
+            .with_rule(rules::INVALID_DATE)
+            .at(pos);
     }
-    Diagnostic::error(path, format!("invalid YAML: {message}")).at(pos)
+    Diagnostic::error(path, format!("invalid YAML: {message}"))
+        .with_rule(rules::YAML)
+        .at(pos)
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@
 use crate::base::diagnostic::Diagnostic;
 use crate::base::fault;
 use crate::base::lock::{self, Lock, Wait};
+use crate::base::rules;
 use crate::write::{MANIFEST, MARKER, Manifest, unescape_line};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -66,7 +67,7 @@ fn manifest_text(dir: &Path) -> Option<String> {
 }
 
 fn io_err(what: &str, p: &Path, e: std::io::Error) -> Diagnostic {
-    Diagnostic::error(p, format!("{what}: {e}"))
+    Diagnostic::error(p, format!("{what}: {e}")).with_rule(rules::IO)
 }
 
 /// `fault::point`, as a diagnostic.
@@ -149,6 +150,7 @@ impl Publisher {
                 &self.dest,
                 "the output is a symbolic link crosswalk did not make: refusing to replace it",
             )
+            .with_rule(rules::OUTPUT_FOLDER)
             .with_hint("set `output:` (or --output) to the real folder"));
         }
         if meta.is_dir()
@@ -160,14 +162,15 @@ impl Publisher {
             return Err(Diagnostic::error(
                 &self.dest,
                 "output folder exists, is not empty and was not written by crosswalk: refusing to replace it",
-            )
+            ).with_rule(rules::OUTPUT_FOLDER)
             .with_hint("choose another `output:` folder, or empty this one"));
         }
         if !meta.is_dir() {
             return Err(Diagnostic::error(
                 &self.dest,
                 "the output path is a file: refusing to replace it",
-            ));
+            )
+            .with_rule(rules::OUTPUT_FOLDER));
         }
         Ok(())
     }

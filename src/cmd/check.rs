@@ -1,13 +1,18 @@
 use crate::{Common, Format};
 use crosswalk::base::diagnostic::Diagnostics;
+use crosswalk::reports::{junit, sarif};
 use crosswalk::site::Site;
 use std::process::ExitCode;
+
+/// The version of `check --format json`'s shape; raised when a field changes meaning or goes.
+pub const JSON_SCHEMA_VERSION: u32 = 1;
 
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
     common: Common,
-    /// Output format: text, json, or github (workflow annotations)
+    /// Output format: text, json, github (workflow annotations), sarif (SARIF 2.1.0, for code
+    /// scanning) or junit (JUnit XML, for test dashboards)
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
     /// Treat warnings (expired evidence, overdue reviews) as errors
@@ -43,6 +48,7 @@ pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
         }
         Format::Json => {
             let v = serde_json::json!({
+                "schema_version": JSON_SCHEMA_VERSION,
                 "errors": diags.error_count(),
                 "warnings": diags.warning_count(),
                 "diagnostics": sorted,
@@ -54,6 +60,11 @@ pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
                 println!("{}", d.github_annotation());
             }
         }
+        Format::Sarif => {
+            let log = sarif::log(&sorted, &a.common.root);
+            println!("{}", serde_json::to_string_pretty(&log).unwrap_or_default());
+        }
+        Format::Junit => print!("{}", junit::xml(&sorted, a.strict)),
     }
     Ok(if failed {
         ExitCode::from(1)

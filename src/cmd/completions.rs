@@ -48,6 +48,7 @@ pub fn man(a: ManArgs) -> Result<ExitCode, Diagnostics> {
                 let names: Vec<&str> = cmd.get_subcommands().map(|c| c.get_name()).collect();
                 return Err(
                     Diagnostic::error("<command line>", format!("no subcommand `{name}`"))
+                        .with_rule(crosswalk::base::rules::USAGE)
                         .with_hint(format!("one of: {}", names.join(", ")))
                         .into(),
                 );
@@ -62,7 +63,10 @@ pub fn man(a: ManArgs) -> Result<ExitCode, Diagnostics> {
     clap_mangen::Man::new(page)
         .title(title)
         .render(&mut out)
-        .map_err(|e| Diagnostic::error("<stdout>", format!("cannot render the manual: {e}")))?;
+        .map_err(|e| {
+            Diagnostic::error("<stdout>", format!("cannot render the manual: {e}"))
+                .with_rule(crosswalk::base::rules::IO)
+        })?;
     print_bytes(&out)
 }
 
@@ -71,6 +75,9 @@ fn print_bytes(bytes: &[u8]) -> Result<ExitCode, Diagnostics> {
     stdout
         .write_all(bytes)
         .and_then(|_| stdout.flush())
-        .map_err(|e| Diagnostic::error("<stdout>", format!("cannot write: {e}")))?;
+        .map_err(|e| {
+            Diagnostic::error("<stdout>", format!("cannot write: {e}"))
+                .with_rule(crosswalk::base::rules::IO)
+        })?;
     Ok(ExitCode::SUCCESS)
 }

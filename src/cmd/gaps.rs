@@ -29,7 +29,8 @@ pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
     let model = &analysis.model;
     let find = |slug: &str| {
         model.framework(slug).ok_or_else(|| {
-            let mut d = Diagnostic::error("<command line>", format!("unknown framework `{slug}`"));
+            let mut d = Diagnostic::error("<command line>", format!("unknown framework `{slug}`"))
+                .with_rule(crosswalk::base::rules::USAGE);
             if let Some(s) =
                 crosswalk::resolve::nearest(slug, model.frameworks.iter().map(|f| f.slug()), 2)
             {

@@ -19,10 +19,12 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
     let analysis = super::analyse_or_empty(&a.common.root, &a.common.options(None))?;
-    let r = ControlRef::parse(&a.control)
-        .map_err(|m| Diagnostic::error("<command line>", m.to_string()))?;
+    let r = ControlRef::parse(&a.control).map_err(|m| {
+        Diagnostic::error("<command line>", m.to_string()).with_rule(crosswalk::base::rules::USAGE)
+    })?;
     let m = report::map(&analysis.model, &r, a.to.as_deref()).map_err(|(msg, hint)| {
-        let mut d = Diagnostic::error("<command line>", msg);
+        let mut d =
+            Diagnostic::error("<command line>", msg).with_rule(crosswalk::base::rules::USAGE);
         if let Some(h) = hint {
             d = d.with_hint(h);
         }

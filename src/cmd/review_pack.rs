@@ -23,10 +23,10 @@ pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
     let since = analysis.model.records.latest_review().map(|m| m.date);
     let changes = match since {
         Some(d) => review_pack::git_changes(&site.root, d),
-        None => Err(Diagnostic::error(
-            &site.root,
-            "no previous review to compare against",
-        )),
+        None => Err(
+            Diagnostic::error(&site.root, "no previous review to compare against")
+                .with_rule(crosswalk::base::rules::USAGE),
+        ),
     };
     print!(
         "{}",

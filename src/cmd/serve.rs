@@ -27,10 +27,10 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
-    let root =
-        a.common.root.canonicalize().map_err(|e| {
-            Diagnostic::error(&a.common.root, format!("site folder not found: {e}"))
-        })?;
+    let root = a.common.root.canonicalize().map_err(|e| {
+        Diagnostic::error(&a.common.root, format!("site folder not found: {e}"))
+            .with_rule(crosswalk::base::rules::USAGE)
+    })?;
     let output = a.output.map(crate::from_cwd);
     let so = ServeOptions {
         port: a.port,

@@ -3,6 +3,7 @@
 
 use crate::base::diagnostic::{Diagnostic, Pos};
 use crate::base::hash::hex;
+use crate::base::rules;
 use crate::ledger::lines::{Entry, GENESIS, Line, line_hash};
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use std::path::{Path, PathBuf};
@@ -57,8 +58,9 @@ pub fn entries(
         if let Some(k) = key {
             entry.sig = Some(hex(&k.sign(&entry.signed_bytes()).to_bytes()));
         }
-        let raw = serde_json::to_string(&entry)
-            .map_err(|e| Diagnostic::error(shown, format!("cannot encode entry: {e}")))?;
+        let raw = serde_json::to_string(&entry).map_err(|e| {
+            Diagnostic::error(shown, format!("cannot encode entry: {e}")).with_rule(rules::IO)
+        })?;
         prev = line_hash(&raw);
         text.push_str(&raw);
         text.push('\n');
@@ -101,6 +103,7 @@ pub fn verify_chain(lines: &[Line], shown: &Path, key: Option<&VerifyingKey>) ->
             };
             diags.push(
                 Diagnostic::error(shown, format!("ledger chain broken at line {} (entry {}, `{}`): its `prev` does not match the line before; {what}", l.number, e.seq, e.id))
+                    .with_rule(rules::LEDGER_CHAIN)
                     .at(at(l.number)),
             );
         } else if e.seq != expected || prev_seq == u64::MAX {
@@ -112,6 +115,7 @@ pub fn verify_chain(lines: &[Line], shown: &Path, key: Option<&VerifyingKey>) ->
                         l.number, e.seq, expected
                     ),
                 )
+                .with_rule(rules::LEDGER_CHAIN)
                 .at(at(l.number)),
             );
         }
@@ -122,6 +126,7 @@ pub fn verify_chain(lines: &[Line], shown: &Path, key: Option<&VerifyingKey>) ->
                         shown,
                         format!("ledger line {} (`{}`) is not signed", l.number, e.id),
                     )
+                    .with_rule(rules::LEDGER_SIGNATURE)
                     .at(at(l.number)),
                 ),
                 Some(sig) => {
@@ -135,6 +140,7 @@ pub fn verify_chain(lines: &[Line], shown: &Path, key: Option<&VerifyingKey>) ->
                                 shown,
                                 format!("ledger line {} (`{}`): bad signature", l.number, e.id),
                             )
+                            .with_rule(rules::LEDGER_SIGNATURE)
                             .at(at(l.number))
                             .with_hint(
                                 "the line was changed after signing, or signed with another key",

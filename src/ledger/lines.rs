@@ -3,6 +3,7 @@
 
 use crate::base::diagnostic::{Diagnostic, Pos};
 use crate::base::hash::hex;
+use crate::base::rules;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -80,6 +81,7 @@ pub fn read(text: &str, path: &Path) -> (Vec<Line>, Vec<Diagnostic>) {
                     path,
                     format!("ledger line {number} is not a valid entry: {e}"),
                 )
+                .with_rule(rules::LEDGER_ENTRY)
                 .at(Some(Pos {
                     line: number,
                     column: e.column().max(1),
@@ -146,14 +148,14 @@ pub fn torn_diagnostic(path: &Path, t: &Torn, repairable: bool) -> Diagnostic {
                 "ledger line {} has no newline at its end: its entry (seq {}, `{}`) is complete, but the append that wrote it stopped before the newline",
                 t.line, e.seq, e.id
             ),
-        ),
+        ).with_rule(rules::LEDGER_ENTRY),
         None => Diagnostic::error(
             path,
             format!(
                 "ledger line {} is not a valid entry: it is torn, cut off at column {} with no newline, as an append interrupted by a crash or a full disk leaves it",
                 t.line, t.column
             ),
-        ),
+        ).with_rule(rules::LEDGER_ENTRY),
     }
     .at(Some(Pos {
         line: t.line,

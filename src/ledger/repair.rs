@@ -2,6 +2,7 @@
 //! torn bytes are printed, saved in a folder when one is given, and cut off.
 
 use crate::base::diagnostic::Diagnostic;
+use crate::base::rules;
 use crate::ledger::lines::{read, torn_tail};
 use crate::ledger::seal::Ledger;
 use std::io::Write;
@@ -56,14 +57,15 @@ impl Ledger {
                         "not repaired: lines before the torn line {} are damaged too, which a torn append does not explain",
                         t.line
                     ),
-                )
+                ).with_rule(rules::LEDGER_ENTRY)
                 .with_hint("restore the ledger from git history"),
             );
             return Err(ds);
         }
         let cannot = |what: &str, e: std::io::Error| {
             vec![
-                Diagnostic::error(shown, format!("cannot {what}: {e}")).with_hint(
+                Diagnostic::error(shown, format!("cannot {what}: {e}"))
+                    .with_rule(rules::IO).with_hint(
                     "run `crosswalk seal --repair` again once the problem is fixed; nothing is lost",
                 ),
             ]
@@ -90,13 +92,16 @@ impl Ledger {
         );
         let saved = match save_dir {
             Some(dir) => Some(save_torn(dir, &torn, now_unix).map_err(|(p, e)| {
-                vec![Diagnostic::error(
-                    shown,
-                    format!(
-                        "cannot save the torn bytes to {}: {e}; the ledger is unchanged",
-                        p.display()
-                    ),
-                )]
+                vec![
+                    Diagnostic::error(
+                        shown,
+                        format!(
+                            "cannot save the torn bytes to {}: {e}; the ledger is unchanged",
+                            p.display()
+                        ),
+                    )
+                    .with_rule(rules::IO),
+                ]
             })?),
             None => None,
         };

@@ -3,6 +3,7 @@
 
 use crate::base::diagnostic::Diagnostic;
 use crate::base::lock::{Lock, Wait};
+use crate::base::rules;
 use crate::ledger::chain::{Current, entries, verify_chain};
 use crate::ledger::lines::{Entry, read, torn_note};
 use ed25519_dalek::{SigningKey, VerifyingKey};
@@ -30,8 +31,9 @@ impl Ledger {
         quiet: bool,
     ) -> Result<Option<Ledger>, Diagnostic> {
         if create && let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| Diagnostic::error(shown, format!("cannot create folder: {e}")))?;
+            std::fs::create_dir_all(parent).map_err(|e| {
+                Diagnostic::error(shown, format!("cannot create folder: {e}")).with_rule(rules::IO)
+            })?;
         }
         let file = match std::fs::OpenOptions::new()
             .read(true)
@@ -42,10 +44,10 @@ impl Ledger {
             Ok(f) => f,
             Err(e) if !create && e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => {
-                return Err(Diagnostic::error(
-                    shown,
-                    format!("cannot open for appending: {e}"),
-                ));
+                return Err(
+                    Diagnostic::error(shown, format!("cannot open for appending: {e}"))
+                        .with_rule(rules::IO),
+                );
             }
         };
         let lock = crate::base::lock::acquire_file(file, shown, wait, quiet)?;
@@ -62,7 +64,9 @@ impl Ledger {
         let mut bytes = Vec::new();
         f.rewind()
             .and_then(|_| f.read_to_end(&mut bytes))
-            .map_err(|e| Diagnostic::error(&self.shown, format!("cannot read: {e}")))?;
+            .map_err(|e| {
+                Diagnostic::error(&self.shown, format!("cannot read: {e}")).with_rule(rules::IO)
+            })?;
         Ok(bytes)
     }
 
@@ -115,13 +119,13 @@ impl Ledger {
                     format!(
                         "cannot append to the ledger: {e}; nothing was sealed and the ledger is unchanged"
                     ),
-                ),
+                ).with_rule(rules::IO),
                 Err(e2) => Diagnostic::error(
                     shown,
                     format!(
                         "cannot append to the ledger: {e}; cutting the partial append off failed too ({e2}), so its last line may be torn"
                     ),
-                )
+                ).with_rule(rules::IO)
                 .with_hint("run `crosswalk seal --repair` once the disk has room"),
             };
             return Err(vec![d]);

@@ -3,6 +3,7 @@
 
 use crate::base::diagnostic::{Diagnostic, Pos};
 use crate::base::hash::hash_file;
+use crate::base::rules;
 use crate::load::cache::HashCache;
 use crate::load::read::RealPaths;
 use crate::model::Evidence;
@@ -73,7 +74,11 @@ pub(super) fn locate_artifact(
     };
     let from = ev.start.map_or(0, |(_, at)| at);
     let pos = Pos::find(&ev.source, file, from).or(ev.start.map(|(p, _)| p));
-    let err = |m: String| Diagnostic::error(&ev.path, m).at(pos);
+    let err = |m: String| {
+        Diagnostic::error(&ev.path, m)
+            .with_rule(rules::EVIDENCE_FILE)
+            .at(pos)
+    };
     let given = Path::new(file);
     if given.is_absolute() {
         return Err(err(format!(

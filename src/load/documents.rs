@@ -3,6 +3,7 @@
 //! fields, review dates, validity), each error positioned in its file.
 
 use crate::base::diagnostic::{Diagnostic, Pos};
+use crate::base::rules;
 use crate::model::{DocKind, Document, DocumentMeta, Evidence, EvidenceMeta};
 use std::path::Path;
 use std::sync::Arc;
@@ -54,12 +55,17 @@ pub fn split_front_matter(text: &str) -> Result<Split<'_>, (String, Pos)> {
 }
 
 pub fn parse_document(kind: DocKind, rel: &Path, text: &str) -> Result<Document, Diagnostic> {
-    let split = split_front_matter(text).map_err(|(m, p)| Diagnostic::error(rel, m).at(Some(p)))?;
+    let split = split_front_matter(text).map_err(|(m, p)| {
+        Diagnostic::error(rel, m)
+            .with_rule(rules::FRONT_MATTER)
+            .at(Some(p))
+    })?;
     if split.yaml.trim().is_empty() {
         return Err(Diagnostic::error(
             rel,
             "empty front matter: `id`, `title`, `owner` and more are required",
         )
+        .with_rule(rules::FRONT_MATTER)
         .at(Some(Pos { line: 1, column: 1 }))
         .with_hint("see docs/content-format.md"));
     }
@@ -74,6 +80,7 @@ pub fn parse_document(kind: DocKind, rel: &Path, text: &str) -> Result<Document,
         (Some(_), Some(_)) => {
             return Err(
                 Diagnostic::error(rel, "give `review_every` or `next_review`, not both")
+                    .with_rule(rules::CONFLICTING_FIELDS)
                     .at(at_key("next_review")),
             );
         }
@@ -82,6 +89,7 @@ pub fn parse_document(kind: DocKind, rel: &Path, text: &str) -> Result<Document,
                 rel,
                 "missing `review_every` (e.g. `12 months`) or `next_review` (a date)",
             )
+            .with_rule(rules::MISSING_FIELD)
             .at(Some(Pos { line: 1, column: 1 }))
             .with_hint("every controlled document needs a review date (ISO 27001 7.5.2)"));
         }
@@ -117,13 +125,18 @@ fn check_id(id: &str, rel: &Path, pos: Option<Pos>) -> Result<(), Diagnostic> {
             rel,
             format!("invalid id `{id}`: use letters, digits, `-`, `_` and `.` (at most 100)"),
         )
+        .with_rule(rules::INVALID_ID)
         .at(pos))
     }
 }
 
 fn non_empty(value: &str, field: &str, rel: &Path, pos: Option<Pos>) -> Result<(), Diagnostic> {
     if value.trim().is_empty() {
-        Err(Diagnostic::error(rel, format!("`{field}` must not be empty")).at(pos))
+        Err(
+            Diagnostic::error(rel, format!("`{field}` must not be empty"))
+                .with_rule(rules::MISSING_FIELD)
+                .at(pos),
+        )
     } else {
         Ok(())
     }
@@ -140,6 +153,7 @@ pub fn parse_evidence(rel: &Path, text: &str) -> Result<Vec<Evidence>, Diagnosti
             rel,
             "empty evidence file: expected a record or a list of records",
         )
+        .with_rule(rules::EMPTY_FILE)
         .at(Some(start)));
     };
     let metas: Vec<EvidenceMeta> = if first.starts_with('-') {
@@ -150,6 +164,7 @@ pub fn parse_evidence(rel: &Path, text: &str) -> Result<Vec<Evidence>, Diagnosti
     if metas.is_empty() {
         return Err(
             Diagnostic::error(rel, "empty list: expected at least one evidence record")
+                .with_rule(rules::EMPTY_FILE)
                 .at(Some(start)),
         );
     }
@@ -174,6 +189,7 @@ pub fn parse_evidence(rel: &Path, text: &str) -> Result<Vec<Evidence>, Diagnosti
                     rel,
                     format!("evidence `{}` has both `file` and `url`: give one", meta.id),
                 )
+                .with_rule(rules::CONFLICTING_FIELDS)
                 .at(pos));
             }
             (None, None) => {
@@ -184,6 +200,7 @@ pub fn parse_evidence(rel: &Path, text: &str) -> Result<Vec<Evidence>, Diagnosti
                         meta.id
                     ),
                 )
+                .with_rule(rules::MISSING_FIELD)
                 .at(pos));
             }
             _ => {}
@@ -198,6 +215,7 @@ pub fn parse_evidence(rel: &Path, text: &str) -> Result<Vec<Evidence>, Diagnosti
                     meta.id
                 ),
             )
+            .with_rule(rules::INVALID_URL)
             .at(pos));
         }
         match (&meta.valid_for, &meta.expires) {
@@ -209,6 +227,7 @@ pub fn parse_evidence(rel: &Path, text: &str) -> Result<Vec<Evidence>, Diagnosti
                         meta.id
                     ),
                 )
+                .with_rule(rules::CONFLICTING_FIELDS)
                 .at(pos));
             }
             (None, None) => {
@@ -219,6 +238,7 @@ pub fn parse_evidence(rel: &Path, text: &str) -> Result<Vec<Evidence>, Diagnosti
                         meta.id
                     ),
                 )
+                .with_rule(rules::MISSING_FIELD)
                 .at(pos)
                 .with_hint("auditors ask how long a piece of evidence stays valid"));
             }

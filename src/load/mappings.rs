@@ -4,6 +4,7 @@
 
 use crate::base::diagnostic::{Diagnostic, Pos};
 use crate::base::embedded;
+use crate::base::rules;
 use crate::base::text::decode_utf8;
 use crate::load::read::read_site_file;
 use crate::load::walk::walk;
@@ -72,9 +73,9 @@ fn file_stem(path: &Path) -> String {
 
 pub fn parse_catalog(path: &Path, text: &str) -> Result<Catalog, Diagnostic> {
     if text.trim().is_empty() {
-        return Err(
-            Diagnostic::error(path, "empty catalog file").at(Some(Pos { line: 1, column: 1 }))
-        );
+        return Err(Diagnostic::error(path, "empty catalog file")
+            .with_rule(rules::EMPTY_FILE)
+            .at(Some(Pos { line: 1, column: 1 })));
     }
     let mut c: Catalog = crate::base::yaml::parse(text, path, 1)?;
     let stem = file_stem(path);
@@ -86,6 +87,7 @@ pub fn parse_catalog(path: &Path, text: &str) -> Result<Catalog, Diagnostic> {
                 c.slug
             ),
         )
+        .with_rule(rules::CATALOG)
         .at(Pos::find(text, "slug:", 0)));
     }
     c.path = path.to_path_buf();
@@ -95,9 +97,9 @@ pub fn parse_catalog(path: &Path, text: &str) -> Result<Catalog, Diagnostic> {
 
 pub fn parse_crosswalk(path: &Path, text: &str) -> Result<Crosswalk, Diagnostic> {
     if text.trim().is_empty() {
-        return Err(
-            Diagnostic::error(path, "empty crosswalk file").at(Some(Pos { line: 1, column: 1 }))
-        );
+        return Err(Diagnostic::error(path, "empty crosswalk file")
+            .with_rule(rules::EMPTY_FILE)
+            .at(Some(Pos { line: 1, column: 1 })));
     }
     let mut x: Crosswalk = crate::base::yaml::parse(text, path, 1)?;
     let stem = file_stem(path);
@@ -110,6 +112,7 @@ pub fn parse_crosswalk(path: &Path, text: &str) -> Result<Crosswalk, Diagnostic>
                 x.from, x.to
             ),
         )
+        .with_rule(rules::CROSSWALK)
         .at(Pos::find(text, "from:", 0)));
     }
     x.path = path.to_path_buf();

@@ -28,6 +28,7 @@ pub use read::{MAX_DOCUMENT_BYTES, RealPaths, read_site_file};
 pub use reload::reload;
 
 use crate::base::diagnostic::Diagnostic;
+use crate::base::rules;
 use crate::model::{DocKind, Document, Evidence};
 use cache::HashCache;
 use rayon::prelude::*;
@@ -47,10 +48,10 @@ pub fn load(
     let canonical_root = match root.canonicalize() {
         Ok(r) => r,
         Err(e) => {
-            diags.push(Diagnostic::error(
-                root,
-                format!("cannot open site folder: {e}"),
-            ));
+            diags.push(
+                Diagnostic::error(root, format!("cannot open site folder: {e}"))
+                    .with_rule(rules::IO),
+            );
             return (Loaded::default(), diags);
         }
     };

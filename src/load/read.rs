@@ -2,6 +2,7 @@
 //! size under the limit for a document or record, and its bytes must be UTF-8.
 
 use crate::base::diagnostic::Diagnostic;
+use crate::base::rules;
 use crate::base::text::decode_utf8;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -75,7 +76,9 @@ impl RealPaths {
     /// The real path and metadata of a site file, refusing one whose real location is outside
     /// the site.
     pub(super) fn locate(&self, rel: &Path) -> Result<(PathBuf, std::fs::Metadata), Diagnostic> {
-        let cannot = |e: std::io::Error| Diagnostic::error(rel, format!("cannot read: {e}"));
+        let cannot = |e: std::io::Error| {
+            Diagnostic::error(rel, format!("cannot read: {e}")).with_rule(rules::IO)
+        };
         let (real, meta) = self.resolve(rel).map_err(cannot)?;
         if !real.starts_with(&self.canonical_root) {
             return Err(Diagnostic::error(
@@ -84,7 +87,8 @@ impl RealPaths {
                     "resolves to {}, outside the site: refusing to read it",
                     real.display()
                 ),
-            ));
+            )
+            .with_rule(rules::OUTSIDE_SITE));
         }
         Ok((real, meta))
     }
@@ -95,7 +99,9 @@ impl RealPaths {
         real: &Path,
         meta: &std::fs::Metadata,
     ) -> Result<String, Diagnostic> {
-        let cannot = |e: std::io::Error| Diagnostic::error(rel, format!("cannot read: {e}"));
+        let cannot = |e: std::io::Error| {
+            Diagnostic::error(rel, format!("cannot read: {e}")).with_rule(rules::IO)
+        };
         let len = meta.len();
         if len > MAX_DOCUMENT_BYTES {
             return Err(Diagnostic::error(
@@ -103,7 +109,7 @@ impl RealPaths {
                 format!(
                     "file is {len} bytes, over the limit of {MAX_DOCUMENT_BYTES} bytes for a document or record"
                 ),
-            ));
+            ).with_rule(rules::FILE_TOO_LARGE));
         }
         let file = std::fs::File::open(real).map_err(cannot)?;
         let mut bytes = Vec::with_capacity(len as usize);
@@ -116,7 +122,8 @@ impl RealPaths {
                 format!(
                     "file is over the limit of {MAX_DOCUMENT_BYTES} bytes for a document or record"
                 ),
-            ));
+            )
+            .with_rule(rules::FILE_TOO_LARGE));
         }
         decode_utf8(&bytes, rel)
     }

@@ -3,6 +3,7 @@
 
 use crate::base::diagnostic::{Diagnostic, Pos};
 use crate::base::hash::hex;
+use crate::base::rules;
 use crate::load::loaded::{Loaded, PublicKey};
 use crate::load::read::read_site_file;
 use crate::load::walk::walk;
@@ -40,6 +41,7 @@ pub(super) fn load_records(
             Some(Err(d)) => diags.push(d),
             None => diags.push(
                 Diagnostic::error(&rel, "not a known record file")
+                    .with_rule(rules::UNKNOWN_RECORD_FILE)
                     .with_hint("records are content/records/risks.yaml, nonconformities.yaml, suppliers.yaml, management-reviews/*.yaml and internal-audits/*.yaml (see docs/isms-records.md)"),
             ),
         }
@@ -69,6 +71,7 @@ pub(super) fn check_record_files(
         if !ok {
             diags.push(
                 Diagnostic::error(path, format!("{file} does not exist in the site"))
+                    .with_rule(rules::RECORD_FILE)
                     .at(Pos::find(text, file, 0))
                     .with_hint("paths are relative to the site root"),
             );

@@ -2,6 +2,7 @@
 //! documents, evidence files, records and mapping files before they are read in parallel.
 
 use crate::base::diagnostic::Diagnostic;
+use crate::base::rules;
 use crate::model::DocKind;
 use std::path::{Path, PathBuf};
 
@@ -65,10 +66,13 @@ pub(super) fn walk(
                 let p = e
                     .path()
                     .map(|p| p.strip_prefix(root).unwrap_or(p).to_path_buf());
-                diags.push(Diagnostic::error(
-                    p.unwrap_or_else(|| dir.to_path_buf()),
-                    format!("cannot read folder: {e}"),
-                ));
+                diags.push(
+                    Diagnostic::error(
+                        p.unwrap_or_else(|| dir.to_path_buf()),
+                        format!("cannot read folder: {e}"),
+                    )
+                    .with_rule(rules::IO),
+                );
             }
         }
     }

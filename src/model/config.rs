@@ -1,6 +1,7 @@
 //! `crosswalk.yaml`, the site's configuration.
 
 use crate::base::diagnostic::Diagnostic;
+use crate::base::rules;
 use crate::model::{Classification, Date, Period, Unit, ValueError};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -235,9 +236,10 @@ impl Config {
         let bytes = std::fs::read(&path).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
                 Diagnostic::error(&shown, format!("no {CONFIG_FILE} in {}", root.display()))
+                    .with_rule(rules::CONFIG)
                     .with_hint("run `crosswalk init DIR` to start a site, or pass --root DIR")
             } else {
-                Diagnostic::error(&shown, format!("cannot read: {e}"))
+                Diagnostic::error(&shown, format!("cannot read: {e}")).with_rule(rules::IO)
             }
         })?;
         let text = crate::base::text::decode_utf8(&bytes, &shown)?;
@@ -248,19 +250,24 @@ impl Config {
     pub fn parse(text: String, shown: &Path) -> Result<Config, Diagnostic> {
         if text.trim().is_empty() {
             return Err(Diagnostic::error(shown, "empty configuration file")
+                .with_rule(rules::CONFIG)
                 .with_hint("it needs at least `title:`"));
         }
         let mut config: Config = crate::base::yaml::parse(&text, shown, 1)?;
         config.source = text;
         if config.output.as_os_str().is_empty() {
-            return Err(Diagnostic::error(shown, "`output` must not be empty"));
+            return Err(
+                Diagnostic::error(shown, "`output` must not be empty").with_rule(rules::CONFIG)
+            );
         }
         let mut ids = std::collections::HashSet::new();
         for a in &config.audits {
             let pos = crate::base::diagnostic::Pos::find(&config.source, &a.id, 0);
             if !ids.insert(a.id.as_str()) {
                 return Err(
-                    Diagnostic::error(shown, format!("duplicate audit id `{}`", a.id)).at(pos),
+                    Diagnostic::error(shown, format!("duplicate audit id `{}`", a.id))
+                        .with_rule(rules::DUPLICATE_ID)
+                        .at(pos),
                 );
             }
             if a.end < a.start {
@@ -271,13 +278,18 @@ impl Config {
                         a.id, a.end, a.start
                     ),
                 )
+                .with_rule(rules::CONFIG)
                 .at(pos));
             }
         }
         config.profile(&config.default_profile).map_err(|m| {
-            Diagnostic::error(shown, format!("`default_profile`: {m}")).at(
-                crate::base::diagnostic::Pos::find(&config.source, "default_profile:", 0),
-            )
+            Diagnostic::error(shown, format!("`default_profile`: {m}"))
+                .with_rule(rules::CONFIG)
+                .at(crate::base::diagnostic::Pos::find(
+                    &config.source,
+                    "default_profile:",
+                    0,
+                ))
         })?;
         Ok(config)
     }

@@ -3,6 +3,7 @@
 //! docs/isms-records.md. Parsing only; the checks are in `analyse/readiness/`.
 
 use crate::base::diagnostic::{Diagnostic, Pos};
+use crate::base::rules;
 use crate::model::{Classification, Date, Period};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -338,7 +339,9 @@ fn parse_one<T: serde::de::DeserializeOwned>(
     text: &str,
 ) -> Result<Sourced<T>, Diagnostic> {
     if text.trim().is_empty() {
-        return Err(Diagnostic::error(path, "empty file").at(Some(Pos { line: 1, column: 1 })));
+        return Err(Diagnostic::error(path, "empty file")
+            .with_rule(rules::EMPTY_FILE)
+            .at(Some(Pos { line: 1, column: 1 })));
     }
     let value = crate::base::yaml::parse(text, path, 1)?;
     Ok(Sourced {
@@ -358,7 +361,9 @@ fn parse_many<T: serde::de::DeserializeOwned>(
         .map(str::trim)
         .find(|l| !l.is_empty() && !l.starts_with('#') && *l != "---");
     let Some(first) = first else {
-        return Err(Diagnostic::error(path, "empty file").at(Some(Pos { line: 1, column: 1 })));
+        return Err(Diagnostic::error(path, "empty file")
+            .with_rule(rules::EMPTY_FILE)
+            .at(Some(Pos { line: 1, column: 1 })));
     };
     let values: Vec<T> = if first.starts_with('-') {
         crate::base::yaml::parse(text, path, 1)?

@@ -5,6 +5,7 @@
 use crate::analyse::coverage::Item;
 use crate::analyse::freshness::evidence_expiry;
 use crate::base::diagnostic::{Diagnostic, Diagnostics};
+use crate::base::rules;
 use crate::model::config::{Audit, Config};
 use crate::resolve::{ControlKey, Model, SealState};
 use crate::site::{Analysis, Options, Site};
@@ -125,6 +126,7 @@ fn find_audit<'a>(config: &'a Config, audit_id: &str) -> Result<&'a Audit, Diagn
                 crate::model::config::CONFIG_FILE,
                 format!("no audit `{audit_id}`"),
             )
+            .with_rule(rules::USAGE)
             .with_hint(hint)
         })
 }
@@ -193,6 +195,7 @@ fn framework_of(model: &Model, audit: &Audit) -> Result<usize, Diagnostic> {
                 audit.id, audit.framework
             ),
         )
+        .with_rule(rules::UNKNOWN_FRAMEWORK)
     })
 }
 
@@ -311,7 +314,10 @@ fn publish(folder: &Path, out: &Output) -> Result<PathBuf, Diagnostic> {
         .and_then(|_| {
             crate::base::fault::point(&zip)
                 .and_then(|_| std::fs::rename(&tmp_zip, &zip))
-                .map_err(|e| Diagnostic::error(&zip, format!("cannot move into place: {e}")))
+                .map_err(|e| {
+                    Diagnostic::error(&zip, format!("cannot move into place: {e}"))
+                        .with_rule(rules::IO)
+                })
         });
     if done.is_err() {
         let _ = std::fs::remove_dir_all(&staging);
@@ -361,11 +367,13 @@ fn row(model: &Model, k: ControlKey, e: usize, how: String, valid: bool) -> Row 
 fn csv_bytes<T: Serialize>(rows: &[T]) -> Result<Vec<u8>, Diagnostic> {
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in rows {
-        w.serialize(r)
-            .map_err(|e| Diagnostic::error("package", format!("cannot write CSV: {e}")))?;
+        w.serialize(r).map_err(|e| {
+            Diagnostic::error("package", format!("cannot write CSV: {e}")).with_rule(rules::IO)
+        })?;
     }
-    w.into_inner()
-        .map_err(|e| Diagnostic::error("package", format!("cannot write CSV: {e}")))
+    w.into_inner().map_err(|e| {
+        Diagnostic::error("package", format!("cannot write CSV: {e}")).with_rule(rules::IO)
+    })
 }
 
 /// Zips `folder` (without crosswalk's marker file) into `tmp`, its entries under the name of
@@ -373,7 +381,9 @@ fn csv_bytes<T: Serialize>(rows: &[T]) -> Result<Vec<u8>, Diagnostic> {
 /// same package gives the same bytes.
 fn write_zip(folder: &Path, tmp: &Path, named: &Path) -> Result<(), Diagnostic> {
     let zip = tmp;
-    let err = |e: &dyn std::fmt::Display| Diagnostic::error(zip, format!("cannot write zip: {e}"));
+    let err = |e: &dyn std::fmt::Display| {
+        Diagnostic::error(zip, format!("cannot write zip: {e}")).with_rule(rules::IO)
+    };
     let mut files: Vec<PathBuf> = walkdir::WalkDir::new(folder)
         .sort_by_file_name()
         .into_iter()

@@ -6,6 +6,7 @@
 use crate::analyse::coverage::Coverage;
 use crate::analyse::freshness::{Freshness, evidence_expiry, next_review};
 use crate::base::diagnostic::Diagnostic;
+use crate::base::rules;
 use crate::model::Date;
 use crate::model::records::{ActionStatus, ManagementReview, OpenClosed, Records, Risk};
 use crate::resolve::{Model, ResolvedEvidence};
@@ -29,12 +30,14 @@ pub fn git_changes(root: &Path, since: Date) -> Result<Vec<String>, Diagnostic> 
             "crosswalk.yaml",
         ])
         .output()
-        .map_err(|e| Diagnostic::error(root, format!("git is not available: {e}")))?;
+        .map_err(|e| {
+            Diagnostic::error(root, format!("git is not available: {e}")).with_rule(rules::IO)
+        })?;
     if !out.status.success() {
-        return Err(Diagnostic::error(
-            root,
-            String::from_utf8_lossy(&out.stderr).trim(),
-        ));
+        return Err(
+            Diagnostic::error(root, String::from_utf8_lossy(&out.stderr).trim())
+                .with_rule(rules::IO),
+        );
     }
     let text = String::from_utf8_lossy(&out.stdout);
     Ok(text

@@ -7,6 +7,7 @@ use super::lookup::nearest;
 use super::model::Framework;
 use super::paths::page_name;
 use crate::base::diagnostic::{Diagnostic, Pos};
+use crate::base::rules;
 use crate::model::Catalog;
 use crate::model::config::Config;
 use std::collections::{HashMap, HashSet};
@@ -72,6 +73,7 @@ fn check_in_scope(config: &Config, current: &[Catalog], diags: &mut Vec<Diagnost
                     crate::model::config::CONFIG_FILE,
                     format!("unknown framework `{slug}` in `frameworks`"),
                 )
+                .with_rule(rules::UNKNOWN_FRAMEWORK)
                 .at(pos)
                 .with_hint(hint),
             );
@@ -83,8 +85,11 @@ fn check_in_scope(config: &Config, current: &[Catalog], diags: &mut Vec<Diagnost
 /// names, titles, elements and parents.
 fn check_catalog(c: &Catalog, slugs: &HashSet<String>, diags: &mut Vec<Diagnostic>) {
     let text = &c.source_text;
-    let err =
-        |m: String, needle: &str| Diagnostic::error(&c.path, m).at(Pos::find(text, needle, 0));
+    let err = |m: String, needle: &str| {
+        Diagnostic::error(&c.path, m)
+            .with_rule(rules::CATALOG)
+            .at(Pos::find(text, needle, 0))
+    };
     if !c
         .slug
         .chars()

@@ -7,6 +7,7 @@ use super::elements::{check_consistency, met_mask};
 use super::lookup::nearest;
 use super::model::{ControlKey, ElementGroup, Framework, Relation};
 use crate::base::diagnostic::{Diagnostic, Pos};
+use crate::base::rules;
 use crate::model::{Catalog, Confidence, Control, Crosswalk, ElementMask, Mapping, all_elements};
 use std::collections::HashSet;
 
@@ -76,7 +77,9 @@ impl Row<'_> {
     /// An error at the row. Its position is worked out only here: it counts lines from the start.
     fn error(&self, message: String, hint: Option<String>) -> Diagnostic {
         let pos = self.at.map(|o| Pos::of_offset(&self.x.source_text, o));
-        let d = Diagnostic::error(&self.x.path, message).at(pos);
+        let d = Diagnostic::error(&self.x.path, message)
+            .with_rule(rules::CROSSWALK_ROW)
+            .at(pos);
         match hint {
             Some(h) => d.with_hint(h),
             None => d,
@@ -133,6 +136,7 @@ fn check_crosswalk(
                 &x.path,
                 "a crosswalk must name at least one public source under `sources`",
             )
+            .with_rule(rules::CROSSWALK)
             .at(Pos::find(text, "sources:", 0)),
         );
     }
@@ -142,6 +146,7 @@ fn check_crosswalk(
             if find(slug).is_none() {
                 diags.push(
                     Diagnostic::error(&x.path, format!("no catalog `{slug}` for this crosswalk"))
+                        .with_rule(rules::CROSSWALK)
                         .at(Pos::find(text, key, 0)),
                 );
             }
@@ -161,6 +166,7 @@ fn check_crosswalk(
                         cat.slug, cat.edition
                     ),
                 )
+                .with_rule(rules::CROSSWALK)
                 .at(Pos::find(text, key, 0)),
             );
         }
@@ -275,6 +281,7 @@ fn check_groups(
         let mut fail = |m: String, hint: &str| {
             diags.push(
                 Diagnostic::error(&x.path, format!("group row {}: {m}", gi + 1))
+                    .with_rule(rules::CROSSWALK_ROW)
                     .at(at)
                     .with_hint(hint.to_string()),
             );

@@ -3,6 +3,7 @@
 //! Format: docs/mapping-format.md.
 
 use crate::base::diagnostic::{Diagnostic, Pos};
+use crate::base::rules;
 use crate::model::{
     Catalog, Control, Crosswalk, ElementMask, MAX_ELEMENTS, Mapping, Relationship, all_elements,
 };
@@ -163,6 +164,7 @@ pub fn check_elements(c: &Catalog, ctl: &Control, diags: &mut Vec<Diagnostic>) {
                     ctl.elements.len()
                 ),
             )
+            .with_rule(rules::CATALOG_ELEMENTS)
             .at(at("elements:")),
         );
     }
@@ -179,6 +181,7 @@ pub fn check_elements(c: &Catalog, ctl: &Control, diags: &mut Vec<Diagnostic>) {
                     &c.path,
                     format!("element id `{}` of `{}` is not valid", e.id, ctl.id),
                 )
+                .with_rule(rules::CATALOG_ELEMENTS)
                 .at(here)
                 .with_hint("use letters, digits and . ( ) [ ] _ - only, e.g. \"1\" or \"a\""),
             );
@@ -189,6 +192,7 @@ pub fn check_elements(c: &Catalog, ctl: &Control, diags: &mut Vec<Diagnostic>) {
                     &c.path,
                     format!("element `{}#{}` is listed twice", ctl.id, e.id),
                 )
+                .with_rule(rules::CATALOG_ELEMENTS)
                 .at(here),
             );
         }
@@ -198,6 +202,7 @@ pub fn check_elements(c: &Catalog, ctl: &Control, diags: &mut Vec<Diagnostic>) {
                     &c.path,
                     format!("element `{}#{}` has an empty label", ctl.id, e.id),
                 )
+                .with_rule(rules::CATALOG_ELEMENTS)
                 .at(here),
             );
         }

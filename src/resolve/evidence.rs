@@ -7,6 +7,7 @@ use super::model::{ResolvedEvidence, SealState};
 use super::paths::evidence_file_stem;
 use super::references::{Duplicates, Refs, resolve_refs};
 use crate::base::diagnostic::{Diagnostic, Pos, display_path};
+use crate::base::rules;
 use crate::ledger::Line;
 use crate::load::Artifact;
 use crate::model::Evidence;
@@ -115,7 +116,7 @@ pub fn check_published_names(
                             "its records would be published on the same page as those of {} (evidence/records/{stem}.html)",
                             display_path(first)
                         ),
-                    )
+                    ).with_rule(rules::PUBLISHED_NAME_CLASH)
                     .with_hint("evidence files need distinct names without their extension: rename one"),
                 );
                 // One error per file, not per record.
@@ -139,7 +140,7 @@ pub fn check_published_names(
                         "evidence `{}`: its file would be published as evidence/files/{name}, like the file of `{first}`",
                         ev.meta.id
                     ),
-                )
+                ).with_rule(rules::PUBLISHED_NAME_CLASH)
                 .at(ev.start.map(|(p, _)| p))
                 .with_hint("rename one of the two files, or change one of the ids"),
             ),

@@ -5,6 +5,7 @@
 use super::lookup::Lookup;
 use super::model::{ControlKey, Framework, ResolvedDocument};
 use crate::base::diagnostic::{Diagnostic, Pos, display_path};
+use crate::base::rules;
 use crate::model::config::{CONFIG_FILE, Config};
 use crate::model::records::Records;
 use crate::model::{ControlRef, Document, Evidence};
@@ -105,6 +106,7 @@ impl Duplicates {
             };
             diags.push(
                 Diagnostic::error(path, format!("duplicate id `{id}`"))
+                    .with_rule(rules::DUPLICATE_ID)
                     .at(pos)
                     .with_hint(format!(
                         "first used at {at}; ids must be unique across documents and evidence"
@@ -180,6 +182,7 @@ pub fn check_audits(config: &Config, frameworks: &[Framework], diags: &mut Vec<D
                     CONFIG_FILE,
                     format!("audit `{}` names unknown framework `{}`", a.id, a.framework),
                 )
+                .with_rule(rules::UNKNOWN_FRAMEWORK)
                 .at(Pos::find(&config.source, &a.framework, from)),
             );
         }
@@ -223,7 +226,11 @@ pub fn resolve_refs(
         let r = match ControlRef::parse(s) {
             Ok(r) => r,
             Err(e) => {
-                diags.push(Diagnostic::error(path, e.to_string()).at(pos_of(s)));
+                diags.push(
+                    Diagnostic::error(path, e.to_string())
+                        .with_rule(rules::INVALID_REFERENCE)
+                        .at(pos_of(s)),
+                );
                 continue;
             }
         };
@@ -231,14 +238,18 @@ pub fn resolve_refs(
             Ok(k) => {
                 if out.contains(&k) {
                     diags.push(
-                        Diagnostic::warning(path, format!("{r} is listed twice")).at(pos_of(s)),
+                        Diagnostic::warning(path, format!("{r} is listed twice"))
+                            .with_rule(rules::DUPLICATE_REFERENCE)
+                            .at(pos_of(s)),
                     );
                 } else {
                     out.push(k);
                 }
             }
             Err((m, hint)) => {
-                let mut d = Diagnostic::error(path, m).at(pos_of(s));
+                let mut d = Diagnostic::error(path, m)
+                    .with_rule(rules::UNKNOWN_CONTROL)
+                    .at(pos_of(s));
                 if let Some(h) = hint {
                     d = d.with_hint(h);
                 }

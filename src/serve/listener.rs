@@ -4,6 +4,7 @@
 //! the same socket, found by the error or by a probe that goes unanswered.
 
 use crate::base::diagnostic::Diagnostic;
+use crate::base::rules;
 use crate::serve::http::dispatch;
 use crate::serve::state::{Builds, Shared, Wake};
 use std::io::{Read, Write};
@@ -75,7 +76,7 @@ impl Http {
     }
 
     fn error(&self, message: String) -> Diagnostic {
-        Diagnostic::error(&self.root, message)
+        Diagnostic::error(&self.root, message).with_rule(rules::IO)
     }
 
     /// Starts a tiny_http server on a copy of the socket, with a thread taking its requests.

@@ -28,6 +28,7 @@ pub mod watch;
 pub use crate::serve::state::ServeOptions;
 
 use crate::base::diagnostic::Diagnostic;
+use crate::base::rules;
 use crate::serve::listener::Http;
 use crate::serve::process::stop;
 use crate::serve::rebuild::rebuild;
@@ -55,6 +56,7 @@ pub fn serve(root: &Path, mut so: ServeOptions) -> Result<(), Diagnostic> {
     // the first build wait for it (in the socket's queue).
     let listener = TcpListener::bind(("127.0.0.1", so.port)).map_err(|e| {
         Diagnostic::error(root, format!("cannot listen on 127.0.0.1:{}: {e}", so.port))
+            .with_rule(rules::IO)
     })?;
     // A temporary output gets a temporary stamp folder beside it: edits are spliced and unchanged
     // saves skipped whether or not the site keeps a `.crosswalk-cache/`, and the site's folder

@@ -7,6 +7,7 @@
 //! until told to stop: it tells the session which files changed, and lends it to each build.
 
 use crate::base::diagnostic::{Diagnostic, Diagnostics};
+use crate::base::rules;
 use crate::serve::state::{ServeOptions, Serving, Shared};
 use crate::serve::watch::{self, Burst, Change, Step};
 use crate::site::{BuildReport, Session, Site};
@@ -90,7 +91,7 @@ pub fn watch_and_rebuild<'scope, 'env>(
 /// A watcher sending the steps of every event ([`watch::steps`]) to `tx`: the site's folders
 /// recursively, and the root itself alone (crosswalk.yaml, and folders created later).
 fn watch_site(root: &Path, tx: mpsc::Sender<Heard>) -> Result<RecommendedWatcher, Diagnostic> {
-    let error = |message: String| Diagnostic::error(root, message);
+    let error = |message: String| Diagnostic::error(root, message).with_rule(rules::IO);
     let config_path = root.join(crate::model::config::CONFIG_FILE);
     let mut watcher = notify::recommended_watcher(move |ev: notify::Result<notify::Event>| {
         let Ok(ev) = ev else { return };

@@ -5,6 +5,7 @@
 use super::page::PageSpec;
 use crate::analyse::coverage::{Coverage, Item};
 use crate::base::diagnostic::Diagnostic;
+use crate::base::rules;
 use crate::resolve::paths::{control_url, doc_url, evidence_url};
 use crate::resolve::{ControlKey, Model};
 use serde::Serialize;
@@ -148,7 +149,9 @@ fn soa_rows(model: &Model, cov: &Coverage) -> Vec<SoaRow> {
 /// The SoA as CSV, for the auditor to download.
 pub fn soa_csv(model: &Model, cov: &Coverage) -> Result<Vec<u8>, Diagnostic> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let err = |e: csv::Error| Diagnostic::error(SOA_CSV, format!("cannot write CSV: {e}"));
+    let err = |e: csv::Error| {
+        Diagnostic::error(SOA_CSV, format!("cannot write CSV: {e}")).with_rule(rules::IO)
+    };
     w.write_record([
         "control",
         "title",
@@ -181,6 +184,7 @@ pub fn soa_csv(model: &Model, cov: &Coverage) -> Result<Vec<u8>, Diagnostic> {
         ])
         .map_err(err)?;
     }
-    w.into_inner()
-        .map_err(|e| Diagnostic::error(SOA_CSV, format!("cannot write CSV: {e}")))
+    w.into_inner().map_err(|e| {
+        Diagnostic::error(SOA_CSV, format!("cannot write CSV: {e}")).with_rule(rules::IO)
+    })
 }

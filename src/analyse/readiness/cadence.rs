@@ -4,6 +4,7 @@
 
 use crate::analyse::readiness::common::{YEAR, same_person, stale};
 use crate::base::diagnostic::Diagnostic;
+use crate::base::rules;
 use crate::model::records::{ActionStatus, FindingType, OpenClosed, Severity, Treatment};
 use crate::resolve::{ControlKey, Model};
 use std::collections::HashSet;
@@ -19,6 +20,7 @@ pub(super) fn review_rules(model: &Model, iso_in_scope: bool, out: &mut Vec<Diag
                 crate::model::records::REVIEWS_DIR,
                 "no management review on record (ISO 27001 clause 9.3)",
             )
+            .with_rule(rules::MANAGEMENT_REVIEW_MISSING)
             .with_hint(
                 "record each review in content/records/management-reviews/ (docs/isms-records.md)",
             ),
@@ -35,6 +37,7 @@ pub(super) fn review_rules(model: &Model, iso_in_scope: bool, out: &mut Vec<Diag
                     latest.value.date
                 ),
             )
+            .with_rule(rules::MANAGEMENT_REVIEW_STALE)
             .at(latest.pos(&latest.value.id)),
         );
     }
@@ -43,6 +46,7 @@ pub(super) fn review_rules(model: &Model, iso_in_scope: bool, out: &mut Vec<Diag
             if given.is_none_or(|s| s.trim().is_empty()) {
                 out.push(
                     Diagnostic::warning(&m.path, format!("management review `{}` records no input `{field}`: {what} (clause 9.3.2)", m.value.id))
+                        .with_rule(rules::MANAGEMENT_REVIEW_INPUTS)
                         .at(m.pos("inputs:").or(m.pos(&m.value.id))),
                 );
             }
@@ -57,6 +61,7 @@ pub(super) fn review_rules(model: &Model, iso_in_scope: bool, out: &mut Vec<Diag
                             a.id, m.value.id, a.due
                         ),
                     )
+                    .with_rule(rules::ACTION_OVERDUE)
                     .at(m.pos(&a.id)),
                 );
             }
@@ -74,6 +79,7 @@ pub(super) fn review_rules(model: &Model, iso_in_scope: bool, out: &mut Vec<Diag
                             }
                         ),
                     )
+                    .with_rule(rules::ACTION_CLOSED_UNDATED)
                     .at(m.pos(&a.id)),
                 );
             }
@@ -87,10 +93,13 @@ pub(super) fn audit_rules(model: &Model, iso_in_scope: bool, out: &mut Vec<Diagn
     let today = model.today;
     let r = &model.records;
     if iso_in_scope && r.audits.is_empty() {
-        out.push(Diagnostic::warning(
-            crate::model::records::AUDITS_DIR,
-            "no internal audit on record (ISO 27001 clause 9.2)",
-        ));
+        out.push(
+            Diagnostic::warning(
+                crate::model::records::AUDITS_DIR,
+                "no internal audit on record (ISO 27001 clause 9.2)",
+            )
+            .with_rule(rules::INTERNAL_AUDIT_MISSING),
+        );
     }
     if let Some(latest) = r.audits.iter().max_by_key(|a| a.value.date)
         && stale(latest.value.date, YEAR, today)
@@ -103,6 +112,7 @@ pub(super) fn audit_rules(model: &Model, iso_in_scope: bool, out: &mut Vec<Diagn
                     latest.value.date
                 ),
             )
+            .with_rule(rules::INTERNAL_AUDIT_STALE)
             .at(latest.pos(&latest.value.id)),
         );
     }
@@ -116,6 +126,7 @@ pub(super) fn audit_rules(model: &Model, iso_in_scope: bool, out: &mut Vec<Diagn
         if same_person(&v.auditor, &v.area_owner) {
             out.push(
                 Diagnostic::error(&a.path, format!("internal audit `{}` was run by the owner of the audited area ({}): it is not independent (clause 9.2.2)", v.id, v.area_owner))
+                    .with_rule(rules::AUDIT_INDEPENDENCE)
                     .at(a.pos("auditor:")),
             );
         }
@@ -131,6 +142,7 @@ pub(super) fn audit_rules(model: &Model, iso_in_scope: bool, out: &mut Vec<Diagn
             {
                 out.push(
                     Diagnostic::error(&a.path, format!("internal audit `{}`: the auditor owns `{}`, which covers controls in the audit's scope: the audit is not independent", v.id, d.doc.meta.id))
+                        .with_rule(rules::AUDIT_INDEPENDENCE)
                         .at(a.pos("auditor:")),
                 );
             }
@@ -138,10 +150,12 @@ pub(super) fn audit_rules(model: &Model, iso_in_scope: bool, out: &mut Vec<Diagn
         for f in &v.findings {
             match (&f.nonconformity, f.kind) {
                 (None, FindingType::Major | FindingType::Minor) => out.push(
-                    Diagnostic::warning(&a.path, format!("finding `{}` is a nonconformity but names no `nonconformity` record (clause 10.2)", f.id)).at(a.pos(&f.id)),
+                    Diagnostic::warning(&a.path, format!("finding `{}` is a nonconformity but names no `nonconformity` record (clause 10.2)", f.id))
+                        .with_rule(rules::FINDING_WITHOUT_NONCONFORMITY).at(a.pos(&f.id)),
                 ),
                 (Some(nc), _) if r.nonconformities.is_some() && !nc_ids.contains(nc.as_str()) => out.push(
-                    Diagnostic::error(&a.path, format!("finding `{}` names nonconformity `{nc}`, which is not in {}", f.id, crate::model::records::NC_FILE)).at(a.pos(nc)),
+                    Diagnostic::error(&a.path, format!("finding `{}` names nonconformity `{nc}`, which is not in {}", f.id, crate::model::records::NC_FILE))
+                        .with_rule(rules::FINDING_UNKNOWN_NONCONFORMITY).at(a.pos(nc)),
                 ),
                 _ => {}
             }
@@ -165,6 +179,7 @@ pub(super) fn risk_rules(model: &Model, iso_in_scope: bool, out: &mut Vec<Diagno
                         v.assessed, v.assess_every
                     ),
                 )
+                .with_rule(rules::RISK_ASSESSMENT_STALE)
                 .at(reg.pos("assessed:")),
             );
         }
@@ -173,7 +188,9 @@ pub(super) fn risk_rules(model: &Model, iso_in_scope: bool, out: &mut Vec<Diagno
             let at = reg.pos(&x.id);
             if !seen.insert(x.id.as_str()) {
                 out.push(
-                    Diagnostic::error(&reg.path, format!("duplicate risk id `{}`", x.id)).at(at),
+                    Diagnostic::error(&reg.path, format!("duplicate risk id `{}`", x.id))
+                        .with_rule(rules::DUPLICATE_ID)
+                        .at(at),
                 );
             }
             for (name, n) in [
@@ -190,6 +207,7 @@ pub(super) fn risk_rules(model: &Model, iso_in_scope: bool, out: &mut Vec<Diagno
                             &reg.path,
                             format!("risk `{}`: `{name}` is {n}; the scale is 1 to 5", x.id),
                         )
+                        .with_rule(rules::RISK_SCALE)
                         .at(at),
                     );
                 }
@@ -203,20 +221,25 @@ pub(super) fn risk_rules(model: &Model, iso_in_scope: bool, out: &mut Vec<Diagno
                             x.id, x.reviewed, x.review_every
                         ),
                     )
+                    .with_rule(rules::RISK_REVIEW_OVERDUE)
                     .at(at),
                 );
             }
             let residual = u16::from(x.residual_likelihood.unwrap_or(x.likelihood))
                 * u16::from(x.residual_impact.unwrap_or(x.impact));
             if x.treatment == Treatment::Accept && residual >= 15 {
-                out.push(Diagnostic::warning(&reg.path, format!("risk `{}` is accepted with a residual score of {residual}: a high risk should be treated, or its acceptance recorded by top management", x.id)).at(at));
+                out.push(Diagnostic::warning(&reg.path, format!("risk `{}` is accepted with a residual score of {residual}: a high risk should be treated, or its acceptance recorded by top management", x.id))
+                    .with_rule(rules::RISK_ACCEPTED_HIGH).at(at));
             }
         }
     } else if iso_in_scope {
-        out.push(Diagnostic::warning(
-            crate::model::records::RISKS_FILE,
-            "no risk register (ISO 27001 clauses 6.1.2, 8.2)",
-        ));
+        out.push(
+            Diagnostic::warning(
+                crate::model::records::RISKS_FILE,
+                "no risk register (ISO 27001 clauses 6.1.2, 8.2)",
+            )
+            .with_rule(rules::RISK_REGISTER_MISSING),
+        );
     }
 }
 
@@ -241,9 +264,9 @@ pub(super) fn nonconformity_rules(model: &Model, out: &mut Vec<Diagnostic>) {
                 );
                 out.push(
                     if n.severity == Severity::Major {
-                        Diagnostic::error(&log.path, m)
+                        Diagnostic::error(&log.path, m).with_rule(rules::NONCONFORMITY_OVERDUE)
                     } else {
-                        Diagnostic::warning(&log.path, m)
+                        Diagnostic::warning(&log.path, m).with_rule(rules::NONCONFORMITY_OVERDUE)
                     }
                     .at(at),
                 );
@@ -254,7 +277,8 @@ pub(super) fn nonconformity_rules(model: &Model, out: &mut Vec<Diagnostic>) {
                         .as_deref()
                         .is_none_or(|s| s.trim().is_empty()))
             {
-                out.push(Diagnostic::error(&log.path, format!("nonconformity `{}` is closed without a `closed` date and a `corrective_action`", n.id)).at(at));
+                out.push(Diagnostic::error(&log.path, format!("nonconformity `{}` is closed without a `closed` date and a `corrective_action`", n.id))
+                    .with_rule(rules::NONCONFORMITY_CLOSED_INCOMPLETE).at(at));
             }
         }
     }
@@ -275,6 +299,7 @@ pub(super) fn supplier_rules(model: &Model, out: &mut Vec<Diagnostic>) {
                             s.id, s.name, s.assessed, s.reassess_every
                         ),
                     )
+                    .with_rule(rules::SUPPLIER_OVERDUE)
                     .at(reg.pos(&s.id)),
                 );
             }

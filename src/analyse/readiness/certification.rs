@@ -4,6 +4,7 @@
 
 use crate::analyse::readiness::common::{AHEAD, YEAR, lower_first, stale};
 use crate::base::diagnostic::{Diagnostic, Pos};
+use crate::base::rules;
 use crate::model::Date;
 use crate::model::records::Records;
 use crate::resolve::Model;
@@ -84,6 +85,7 @@ fn certificate_rules(model: &Model, out: &mut Vec<Diagnostic>) {
                     cfg,
                     format!("certification names unknown framework `{}`", c.framework),
                 )
+                .with_rule(rules::UNKNOWN_FRAMEWORK)
                 .at(Pos::find(
                     &model.config.source,
                     &c.framework,
@@ -94,10 +96,13 @@ fn certificate_rules(model: &Model, out: &mut Vec<Diagnostic>) {
         if let Some(exp) = c.expiry()
             && exp < today
         {
-            out.push(Diagnostic::warning(
-                cfg,
-                format!("the {} certificate expired on {exp}", c.framework),
-            ));
+            out.push(
+                Diagnostic::warning(
+                    cfg,
+                    format!("the {} certificate expired on {exp}", c.framework),
+                )
+                .with_rule(rules::CERTIFICATE_EXPIRED),
+            );
         }
     }
 }
@@ -121,6 +126,7 @@ fn upcoming_audit_rules(model: &Model, out: &mut Vec<Diagnostic>) {
         for g in gaps_on(&model.records, m.date) {
             out.push(
                 Diagnostic::warning(cfg, format!("{when}: {g}"))
+                    .with_rule(rules::AUDIT_PREPARATION)
                     .with_hint("the auditor will sample it"),
             );
         }

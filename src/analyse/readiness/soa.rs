@@ -4,6 +4,7 @@
 use crate::analyse::coverage::{Coverage, Status};
 use crate::analyse::readiness::common::annex_a;
 use crate::base::diagnostic::{Diagnostic, Pos};
+use crate::base::rules;
 use crate::model::records::{Soa, SoaEntry, Sourced};
 use crate::resolve::{ControlKey, Framework, Model};
 use std::collections::HashSet;
@@ -21,6 +22,7 @@ pub(super) fn soa_rules(model: &Model, cov: &Coverage, out: &mut Vec<Diagnostic>
                     crate::model::records::SOA_FILE,
                     "no Statement of Applicability: ISO 27001 is in scope",
                 )
+                .with_rule(rules::SOA_MISSING)
                 .with_hint(
                     "write content/soa.yaml with all 93 Annex A controls (docs/isms-records.md)",
                 ),
@@ -52,6 +54,7 @@ pub(super) fn soa_rules(model: &Model, cov: &Coverage, out: &mut Vec<Diagnostic>
                     e.control
                 ),
             )
+            .with_rule(rules::SOA_UNKNOWN_CONTROL)
             .at(at);
             if let Some(h) = hint {
                 d = d.with_hint(h);
@@ -60,7 +63,11 @@ pub(super) fn soa_rules(model: &Model, cov: &Coverage, out: &mut Vec<Diagnostic>
             continue;
         };
         if !listed.insert(ctl) {
-            out.push(Diagnostic::error(&soa.path, format!("{} is listed twice", e.control)).at(at));
+            out.push(
+                Diagnostic::error(&soa.path, format!("{} is listed twice", e.control))
+                    .with_rule(rules::SOA_DUPLICATE)
+                    .at(at),
+            );
             continue;
         }
         if !e.applicable {
@@ -73,6 +80,7 @@ pub(super) fn soa_rules(model: &Model, cov: &Coverage, out: &mut Vec<Diagnostic>
                         &soa.path,
                         format!("{} is excluded without a justification", e.control),
                     )
+                    .with_rule(rules::SOA_UNJUSTIFIED_EXCLUSION)
                     .at(at)
                     .with_hint("auditors ask why every excluded control does not apply"),
                 );
@@ -98,12 +106,14 @@ pub(super) fn soa_rules(model: &Model, cov: &Coverage, out: &mut Vec<Diagnostic>
                     missing.join(", ")
                 ),
             )
+            .with_rule(rules::SOA_INCOMPLETE)
             .at(soa.pos("controls:")),
         );
     }
     if missing.is_empty() && applicable == annex.len() {
         out.push(
             Diagnostic::warning(&soa.path, format!("all {} Annex A controls are marked applicable", annex.len()))
+                .with_rule(rules::SOA_NO_EXCLUSIONS)
                 .at(soa.pos("controls:"))
                 .with_hint("an SoA with no exclusion is the mark of a template ISMS; auditors ask how each control was judged"),
         );
@@ -131,6 +141,7 @@ fn applicable_rules(
                     e.control
                 ),
             )
+            .with_rule(rules::SOA_NO_STATUS)
             .at(at),
         );
     }
@@ -144,12 +155,14 @@ fn applicable_rules(
                     e.control, f.catalog.controls[ctl].title
                 ),
             )
+            .with_rule(rules::SOA_UNCOVERED)
             .at(at),
         );
     }
     if f.catalog.controls[ctl].new && !c.any_evidence {
         out.push(
             Diagnostic::warning(&soa.path, format!("{} {} is new in ISO 27001:2022 and applicable, but no evidence shows it implemented", e.control, f.catalog.controls[ctl].title))
+                .with_rule(rules::SOA_NEW_CONTROL_UNEVIDENCED)
                 .at(at)
                 .with_hint("surveillance audits look for the 11 new controls"),
         );
