@@ -31,7 +31,12 @@ fn recipe(name: &str) -> (String, Value) {
 fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
-        .args(["-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false"])
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+        ])
         .args(args)
         .current_dir(dir)
         .env("GIT_CONFIG_NOSYSTEM", "1")
@@ -62,7 +67,10 @@ impl Fixture {
         std::fs::create_dir_all(&upstream).unwrap();
         let w = |rel: &str, text: &str| common::write_file(&upstream, rel, text);
         w("crosswalk.yaml", common::CONFIG);
-        w(".gitignore", "/public\n/.public.crosswalk/\n/.crosswalk-cache/\n");
+        w(
+            ".gitignore",
+            "/public\n/.public.crosswalk/\n/.crosswalk-cache/\n",
+        );
         w(
             "content/policies/access.md",
             &common::policy("POL-1", "Access Control", "public", &["soc2:CC6.1"]),
@@ -355,16 +363,23 @@ fn github_actions_on_a_pull_request_checks_comments_and_builds() {
     assert!(!fx.calls().contains("cargo"), "{}", fx.calls());
 
     // The SARIF file handed to code scanning is the check's.
-    let sarif_path = uses(check, "github/codeql-action/upload-sarif").unwrap()["sarif_file"].clone();
+    let sarif_path =
+        uses(check, "github/codeql-action/upload-sarif").unwrap()["sarif_file"].clone();
     let sarif: serde_json::Value =
         serde_json::from_slice(&std::fs::read(check.dir.join(sarif_path)).unwrap()).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
 
     // The comment: gh was given the diff of the pull request against main.
     let calls = fx.calls();
-    assert!(calls.starts_with("gh [pr] [comment] [7] [--body-file]"), "{calls}");
+    assert!(
+        calls.starts_with("gh [pr] [comment] [7] [--body-file]"),
+        "{calls}"
+    );
     for covered in ["CC7.1", "CC7.2", "CC7.3"] {
-        assert!(calls.contains(covered), "{covered} is newly covered:\n{calls}");
+        assert!(
+            calls.contains(covered),
+            "{covered} is newly covered:\n{calls}"
+        );
     }
 
     let build = jobs["build"].as_ref().unwrap();
@@ -415,7 +430,11 @@ fn github_actions_fails_a_pull_request_with_a_check_error_and_still_reports_it()
     let check = jobs["check"].as_ref().unwrap();
     assert!(!check.passed);
     assert_eq!(step(check, "Check"), Some(false));
-    assert!(check.output.contains("::error file=content/policies/typo.md"));
+    assert!(
+        check
+            .output
+            .contains("::error file=content/policies/typo.md")
+    );
     // The SARIF report and the comment still go out, and both name the problem.
     assert_eq!(step(check, "Check, as SARIF for code scanning"), Some(true));
     let sarif = std::fs::read_to_string(check.dir.join("crosswalk.sarif")).unwrap();
@@ -466,15 +485,15 @@ fn gitlab_rule(cond: &str, vars: &BTreeMap<String, String>) -> bool {
 }
 
 fn script_lines(v: &Value) -> Vec<String> {
-    v.as_sequence()
-        .into_iter()
-        .flatten()
-        .map(text)
-        .collect()
+    v.as_sequence().into_iter().flatten().map(text).collect()
 }
 
 /// Runs every job the pipeline would start; returns (job, passed, clone, output).
-fn gitlab_pipeline(fx: &Fixture, merge_request: bool, branch: &str) -> Vec<(String, bool, PathBuf)> {
+fn gitlab_pipeline(
+    fx: &Fixture,
+    merge_request: bool,
+    branch: &str,
+) -> Vec<(String, bool, PathBuf)> {
     let (_, ci) = recipe("gitlab-ci.yml");
     let before = script_lines(&ci["default"]["before_script"]);
     let mut out = Vec::new();
@@ -538,7 +557,12 @@ fn gitlab_ci_on_the_default_branch_publishes_the_public_portal_to_pages() {
     let pages = &jobs[2].2;
     // Pages takes a real folder, not crosswalk's link to its generation.
     let public = pages.join("public");
-    assert!(!std::fs::symlink_metadata(&public).unwrap().file_type().is_symlink());
+    assert!(
+        !std::fs::symlink_metadata(&public)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
     let index = std::fs::read_to_string(public.join("index.html")).unwrap();
     assert!(index.contains("Test Portal"));
     assert!(fx.calls().is_empty(), "{}", fx.calls());

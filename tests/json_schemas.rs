@@ -346,7 +346,6 @@ fn coverage_figures_are_the_portals() {
 
 /// With rule ids on every diagnostic and `schema_version` at the top (item 5 adds both).
 #[test]
-#[ignore = "needs the rule ids and schema_version of check --format json from item 5"]
 fn check_output_matches_its_schema() {
     let site = tiny();
     site.write(

@@ -18,6 +18,8 @@ pub enum RunBy {
     Verify,
     /// Any command: I/O failures and command-line values, not checks of content.
     Tool,
+    /// One command of its own (`diff`, `import`, `oscal`), never `check`.
+    Command,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,6 +214,17 @@ rules! {
         "a file, folder or program could not be read, written or run, or a lock is held";
     USAGE = "usage", Error, Tool,
         "a command-line argument or environment value is invalid";
+    // Commands of their own.
+    GIT_REVISION = "git-revision", Error, Command,
+        "diff: the revision cannot be read from git (no repository, shallow clone, unknown name)";
+    IMPORT_SOURCE = "import-source", Error, Command,
+        "import: the source folder or one of its files cannot be imported";
+    IMPORT_GAP = "import-gap", Warning, Command,
+        "import: something the source does not say, or says in a way the site cannot take";
+    IMPORT_TARGET = "import-target", Error, Command,
+        "import: the folder to import into is refused (not empty, a file, the current folder)";
+    OSCAL = "oscal", Error, Command,
+        "oscal import: the file is not an OSCAL catalog or mapping-collection crosswalk can read";
 }
 
 /// The rule with this id.

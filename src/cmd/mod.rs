@@ -64,6 +64,7 @@ pub fn print_stdout(text: &str) -> Result<std::process::ExitCode, Diagnostics> {
                 "<stdout>",
                 format!("cannot write: {e}"),
             )
+            .with_rule(crosswalk::base::rules::IO)
             .into())
         }
         _ => Ok(std::process::ExitCode::SUCCESS),

@@ -63,11 +63,8 @@ pub struct Figures {
     pub without_fresh_evidence: usize,
     /// Requirement elements, for a framework whose catalog lists them: how many, how many met
     /// (the gap page's figures), and the mean share met over the counted controls.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub elements: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub elements_met: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub element_coverage: Option<f64>,
 }
 
@@ -111,7 +108,6 @@ pub struct Problem {
     /// The check's rule id; empty for a check that has none yet.
     pub rule: String,
     pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
 }
 

@@ -31,6 +31,7 @@ fn git(dir: &Path) -> Command {
 
 fn not_installed(e: &std::io::Error) -> Diagnostic {
     Diagnostic::error("git", format!("cannot run `git`: {e}"))
+.with_rule(crate::base::rules::IO)
         .with_hint("`crosswalk diff` reads the revision with the git command: install git and make sure it is on PATH")
 }
 
@@ -54,12 +55,14 @@ pub fn find(root: &Path) -> Result<Repo, Diagnostic> {
         let why = first_line(&out.stderr);
         let d = if why.contains("not a git repository") {
             Diagnostic::error(root, "not a git repository: there is no revision to compare with")
+.with_rule(crate::base::rules::GIT_REVISION)
                 .with_hint("run `crosswalk diff` in a clone of the site's repository (or `git init` and commit the site first)")
         } else {
             Diagnostic::error(
                 root,
                 format!("git cannot read this folder's repository: {why}"),
             )
+            .with_rule(crate::base::rules::IO)
             .with_hint("run `git status` here to see what git needs")
         };
         return Err(d);
@@ -70,6 +73,7 @@ pub fn find(root: &Path) -> Result<Repo, Diagnostic> {
     if top.is_empty() {
         return Err(
             Diagnostic::error(root, "not inside a git work tree (a bare repository?)")
+                .with_rule(crate::base::rules::GIT_REVISION)
                 .with_hint("run `crosswalk diff` in a clone of the site's repository"),
         );
     }
@@ -85,6 +89,7 @@ pub fn resolve(repo: &Repo, rev: &str) -> Result<String, Diagnostic> {
     if rev.starts_with('-') || rev.is_empty() || rev.contains('\0') {
         return Err(
             Diagnostic::error("<command line>", format!("`{rev}` is not a revision"))
+                .with_rule(crate::base::rules::USAGE)
                 .with_hint("name a branch, tag or commit, e.g. `crosswalk diff origin/main`"),
         );
     }
@@ -101,6 +106,7 @@ pub fn resolve(repo: &Repo, rev: &str) -> Result<String, Diagnostic> {
             "<command line>",
             format!("revision `{rev}` is not in this shallow clone: its history was cut off"),
         )
+.with_rule(crate::base::rules::USAGE)
         .with_hint("fetch the whole history with `git fetch --unshallow` (GitHub Actions: `fetch-depth: 0` in actions/checkout; GitLab CI: `GIT_DEPTH: 0`)"));
     }
     let hint = match rev.split_once('/') {
@@ -113,6 +119,7 @@ pub fn resolve(repo: &Repo, rev: &str) -> Result<String, Diagnostic> {
         "<command line>",
         format!("unknown revision `{rev}`: no commit of this repository has that name"),
     )
+    .with_rule(crate::base::rules::USAGE)
     .with_hint(hint))
 }
 
@@ -147,7 +154,8 @@ pub fn extract(repo: &Repo, commit: &str, dest: &Path) -> Result<Vec<Diagnostic>
                 short(commit),
                 first_line(&out.stderr)
             ),
-        ));
+        )
+        .with_rule(crate::base::rules::USAGE));
     }
     let (blobs, warnings) = entries(&out.stdout, &repo.prefix, commit);
     let config = Path::new(crate::model::config::CONFIG_FILE);
@@ -165,6 +173,7 @@ pub fn extract(repo: &Repo, commit: &str, dest: &Path) -> Result<Vec<Diagnostic>
                 config.display()
             ),
         )
+        .with_rule(crate::base::rules::USAGE)
         .with_hint("compare with a later revision, one that has the site"));
     }
     write_blobs(repo, &blobs, dest)?;
@@ -188,10 +197,13 @@ fn entries(listing: &[u8], prefix: &str, commit: &str) -> (Vec<Blob>, Vec<Diagno
             continue;
         };
         let Ok(full) = std::str::from_utf8(&entry[tab + 1..]) else {
-            warnings.push(Diagnostic::warning(
-                String::from_utf8_lossy(&entry[tab + 1..]).into_owned(),
-                format!("skipped at {at}: the path is not UTF-8"),
-            ));
+            warnings.push(
+                Diagnostic::warning(
+                    String::from_utf8_lossy(&entry[tab + 1..]).into_owned(),
+                    format!("skipped at {at}: the path is not UTF-8"),
+                )
+                .with_rule(crate::base::rules::GIT_REVISION),
+            );
             continue;
         };
         let rel = if prefix.is_empty() {
@@ -211,15 +223,16 @@ fn entries(listing: &[u8], prefix: &str, commit: &str) -> (Vec<Blob>, Vec<Diagno
             .components()
             .all(|c| matches!(c, Component::Normal(_)))
         {
-            warnings.push(Diagnostic::warning(
-                rel,
-                format!("skipped at {at}: not a plain relative path"),
-            ));
+            warnings.push(
+                Diagnostic::warning(rel, format!("skipped at {at}: not a plain relative path"))
+                    .with_rule(crate::base::rules::GIT_REVISION),
+            );
             continue;
         }
         match (kind, mode) {
             ("blob", "120000") => warnings.push(
                 Diagnostic::warning(rel, format!("skipped at {at}: a symbolic link"))
+.with_rule(crate::base::rules::GIT_REVISION)
                     .with_hint("the revision's site is read from git objects, where a link is only its target's name"),
             ),
             ("blob", _) => blobs.push(Blob {
@@ -228,6 +241,7 @@ fn entries(listing: &[u8], prefix: &str, commit: &str) -> (Vec<Blob>, Vec<Diagno
             }),
             ("commit", _) => warnings.push(
                 Diagnostic::warning(rel, format!("skipped at {at}: a submodule"))
+.with_rule(crate::base::rules::GIT_REVISION)
                     .with_hint("files of a submodule are not part of this repository's commits"),
             ),
             _ => {}
@@ -271,13 +285,14 @@ fn write_blobs(repo: &Repo, blobs: &[Blob], dest: &Path) -> Result<(), Diagnosti
         _ => Err(Diagnostic::error(
             "git",
             "`git cat-file --batch` failed while reading the revision",
-        )),
+        )
+        .with_rule(crate::base::rules::GIT_REVISION)),
     }
 }
 
 /// One `<sha> <type> <size>\n<bytes>\n` answer, written to the blob's file.
 fn read_one(reader: &mut impl BufRead, b: &Blob, dest: &Path) -> Result<(), Diagnostic> {
-    let err = |m: String| Diagnostic::error(&b.rel, m);
+    let err = |m: String| Diagnostic::error(&b.rel, m).with_rule(crate::base::rules::GIT_REVISION);
     let mut header = String::new();
     reader
         .read_line(&mut header)
@@ -301,13 +316,17 @@ fn read_one(reader: &mut impl BufRead, b: &Blob, dest: &Path) -> Result<(), Diag
     };
     let path = dest.join(&b.rel);
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| Diagnostic::error(parent, format!("cannot create folder: {e}")))?;
+        std::fs::create_dir_all(parent).map_err(|e| {
+            Diagnostic::error(parent, format!("cannot create folder: {e}"))
+                .with_rule(crate::base::rules::IO)
+        })?;
     }
-    let mut file = std::fs::File::create(&path)
-        .map_err(|e| Diagnostic::error(&path, format!("cannot write: {e}")))?;
-    let copied = std::io::copy(&mut reader.by_ref().take(size), &mut file)
-        .map_err(|e| Diagnostic::error(&path, format!("cannot write: {e}")))?;
+    let mut file = std::fs::File::create(&path).map_err(|e| {
+        Diagnostic::error(&path, format!("cannot write: {e}")).with_rule(crate::base::rules::IO)
+    })?;
+    let copied = std::io::copy(&mut reader.by_ref().take(size), &mut file).map_err(|e| {
+        Diagnostic::error(&path, format!("cannot write: {e}")).with_rule(crate::base::rules::IO)
+    })?;
     if copied != size {
         return Err(err("git's answer ended early".into()));
     }

@@ -42,9 +42,9 @@ pub fn diff(root: &Path, req: &Request) -> Result<Outcome, Diagnostics> {
         None => default_today()?,
     };
     // Checked here so a misspelt profile is named before git is asked anything.
-    site.config
-        .profile(&req.profile)
-        .map_err(|m| Diagnostic::error("<command line>", m.to_string()))?;
+    site.config.profile(&req.profile).map_err(|m| {
+        Diagnostic::error("<command line>", m.to_string()).with_rule(crate::base::rules::USAGE)
+    })?;
     let repo = git::find(root)?;
     let commit = git::resolve(&repo, &req.rev)?;
     let (revision, warnings) = store::prepare(root, &commit, req.quiet, |dir| {

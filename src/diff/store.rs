@@ -23,7 +23,7 @@ pub struct Revision {
 }
 
 fn io_err(what: &str, path: &Path, e: std::io::Error) -> Diagnostic {
-    Diagnostic::error(path, format!("{what}: {e}"))
+    Diagnostic::error(path, format!("{what}: {e}")).with_rule(crate::base::rules::GIT_REVISION)
 }
 
 /// The copy of the site at `commit` under `root`'s cache: reused when complete, else made by

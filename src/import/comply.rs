@@ -71,11 +71,15 @@ const FOLDERS: [(&str, DocKind, &str); 3] = [
 /// run reports every broken header.
 pub fn read(src: &Path) -> Result<Source, Diagnostics> {
     if !src.exists() {
-        return Err(Diagnostic::error(src, "source folder not found").into());
+        return Err(Diagnostic::error(src, "source folder not found")
+            .with_rule(crate::base::rules::IMPORT_SOURCE)
+            .into());
     }
     if !src.is_dir() {
         return Err(
-            Diagnostic::error(src, "not a folder: give the comply project's folder").into(),
+            Diagnostic::error(src, "not a folder: give the comply project's folder")
+                .with_rule(crate::base::rules::IMPORT_SOURCE)
+                .into(),
         );
     }
     let has_config = src.join("comply.yml").is_file();
@@ -89,6 +93,7 @@ pub fn read(src: &Path) -> Result<Source, Diagnostics> {
             src,
             "not a comply project: no comply.yml and none of policies/, narratives/, procedures/ or standards/",
         )
+.with_rule(crate::base::rules::IMPORT_SOURCE)
         .with_hint("give the folder that holds comply.yml (`comply init` makes one)")
         .into());
     }
@@ -152,10 +157,13 @@ fn read_project(
     if !has_config {
         return Ok((
             None,
-            Some(Diagnostic::warning(
-                &shown,
-                "no comply.yml: the site's organisation is left unset",
-            )),
+            Some(
+                Diagnostic::warning(
+                    &shown,
+                    "no comply.yml: the site's organisation is left unset",
+                )
+                .with_rule(crate::base::rules::IMPORT_GAP),
+            ),
         ));
     }
     let (text, _) = read_source(&shown, &shown)?;
@@ -171,10 +179,13 @@ fn read_project(
         Some(n) if !n.is_empty() => Ok((Some(n), None)),
         _ => Ok((
             None,
-            Some(Diagnostic::warning(
-                &shown,
-                "comply.yml gives no `name`: the site's organisation is left unset",
-            )),
+            Some(
+                Diagnostic::warning(
+                    &shown,
+                    "comply.yml gives no `name`: the site's organisation is left unset",
+                )
+                .with_rule(crate::base::rules::IMPORT_GAP),
+            ),
         )),
     }
 }
@@ -308,6 +319,7 @@ fn read_document(
             &shown,
             "no `---` line ends the header: a comply document is YAML, a `---` line, then Markdown",
         )
+        .with_rule(crate::base::rules::IMPORT_SOURCE)
         .at(Some(Pos { line: 1, column: 1 })));
     };
     let header: Header = if yaml.trim().is_empty() {
@@ -323,7 +335,11 @@ fn read_document(
             "not imported (crosswalk has no field for it): {}",
             keys.join(", ")
         );
-        warnings.push(Diagnostic::warning(&shown, message).at(at(&format!("{first}:"))));
+        warnings.push(
+            Diagnostic::warning(&shown, message)
+                .with_rule(crate::base::rules::IMPORT_GAP)
+                .at(at(&format!("{first}:"))),
+        );
     }
     let stem = slug(&rel.file_stem().unwrap_or_default().to_string_lossy());
     let (body, named) = match &source.organisation {
@@ -402,6 +418,7 @@ fn title_of(
             shown,
             "no `name` and no heading: title made from the file name",
         )
+        .with_rule(crate::base::rules::IMPORT_GAP)
         .at(Some(Pos { line: 1, column: 1 })),
     );
     title_from_file_name(rel)
@@ -430,6 +447,7 @@ fn id_of(
                     shown,
                     format!("`{i}` is not a valid crosswalk id (letters, digits, `-`, `_`, `.`): imported as `{s}`"),
                 )
+.with_rule(crate::base::rules::IMPORT_GAP)
                 .at(at(&i)),
             );
             s
@@ -528,6 +546,7 @@ fn map_satisfies(
                     ids.join(", ")
                 ),
             )
+            .with_rule(crate::base::rules::IMPORT_GAP)
             .at(find_at(yaml, first_line, &format!("{key}:"), key_at));
             if let Some(slug) = builtin_slug(key) {
                 d = d.with_hint(format!(
@@ -563,6 +582,7 @@ fn map_satisfies(
                 shown,
                 format!("TSC `{raw}` is not a SOC 2 criterion in crosswalk's catalog: left out of `controls`"),
             )
+.with_rule(crate::base::rules::IMPORT_GAP)
             .at(pos);
             if let Some(h) = unknown_hint(&id, key, standard, catalog) {
                 d = d.with_hint(h);
@@ -677,6 +697,7 @@ fn revisions(
                         "revision date `{written}` is not a date this importer reads: not used"
                     ),
                 )
+                .with_rule(crate::base::rules::IMPORT_GAP)
                 .at(find_at(yaml, first_line, &written, 0))
                 .with_hint("write it like `Jun 1 2018` or `2018-06-01`"),
             ),
@@ -733,7 +754,10 @@ fn soc2_catalog() -> Result<Catalog, Diagnostic> {
         .into_iter()
         .find(|(n, _)| n == "soc2.yaml")
         .map(|(_, b)| b)
-        .ok_or_else(|| Diagnostic::error(&shown, "the built-in SOC 2 catalog is missing"))?;
+        .ok_or_else(|| {
+            Diagnostic::error(&shown, "the built-in SOC 2 catalog is missing")
+                .with_rule(crate::base::rules::IMPORT_SOURCE)
+        })?;
     let text = crate::base::text::decode_utf8(bytes, &shown)?;
     crate::load::parse_catalog(&shown, &text)
 }

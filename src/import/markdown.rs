@@ -13,13 +13,16 @@ use std::path::{Path, PathBuf};
 /// own folder `into` left out).
 pub fn read(src: &Path, into: &Path) -> Result<Source, Diagnostics> {
     if !src.exists() {
-        return Err(Diagnostic::error(src, "source folder not found").into());
+        return Err(Diagnostic::error(src, "source folder not found")
+            .with_rule(crate::base::rules::IMPORT_SOURCE)
+            .into());
     }
     if !src.is_dir() {
         return Err(Diagnostic::error(
             src,
             "not a folder: give the folder that holds the policies",
         )
+        .with_rule(crate::base::rules::IMPORT_SOURCE)
         .into());
     }
     let into_real = into.canonicalize().ok();
@@ -45,7 +48,10 @@ pub fn read(src: &Path, into: &Path) -> Result<Source, Diagnostics> {
             Ok(e) => e,
             Err(e) => {
                 let path = e.path().unwrap_or(src).to_path_buf();
-                errors.push(Diagnostic::error(path, format!("cannot read: {e}")));
+                errors.push(
+                    Diagnostic::error(path, format!("cannot read: {e}"))
+                        .with_rule(crate::base::rules::IO),
+                );
                 continue;
             }
         };
@@ -110,6 +116,7 @@ pub fn read(src: &Path, into: &Path) -> Result<Source, Diagnostics> {
             src,
             "no Markdown files (.md, .markdown) to import in this folder or its subfolders",
         )
+        .with_rule(crate::base::rules::IMPORT_SOURCE)
         .into());
     }
     Ok(source)
@@ -128,6 +135,7 @@ fn read_one(src: &Path, rel: &Path) -> Result<NewDoc, Diagnostic> {
                     &shown,
                     "the file has front matter already: kept in the body as a comment, not read",
                 )
+                .with_rule(crate::base::rules::IMPORT_GAP)
                 .at(start)
                 .with_hint("copy what applies (title, owner, ...) into the new front matter"),
             );
@@ -136,7 +144,11 @@ fn read_one(src: &Path, rel: &Path) -> Result<NewDoc, Diagnostic> {
         None => text.clone(),
     };
     if text.trim().is_empty() {
-        warnings.push(Diagnostic::warning(&shown, "empty file").at(start));
+        warnings.push(
+            Diagnostic::warning(&shown, "empty file")
+                .with_rule(crate::base::rules::IMPORT_GAP)
+                .at(start),
+        );
     }
     let title = match first_heading(&body) {
         Some((h, _)) => h,
@@ -147,6 +159,7 @@ fn read_one(src: &Path, rel: &Path) -> Result<NewDoc, Diagnostic> {
                     &shown,
                     format!("no heading: title made from the file name (\"{t}\")"),
                 )
+                .with_rule(crate::base::rules::IMPORT_GAP)
                 .at(start),
             );
             t

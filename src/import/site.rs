@@ -24,6 +24,7 @@ pub(super) fn refuse_unless_empty(into: &Path) -> Result<(), Diagnostic> {
             into,
             "cannot import into the current folder: the new site is moved into place whole",
         )
+        .with_rule(crate::base::rules::IMPORT_TARGET)
         .with_hint("give a new folder, e.g. `--into site`"));
     }
     if !into.exists() {
@@ -33,10 +34,13 @@ pub(super) fn refuse_unless_empty(into: &Path) -> Result<(), Diagnostic> {
         return Err(Diagnostic::error(
             into,
             "exists and is not a folder: give a new or empty folder to import into",
-        ));
+        )
+        .with_rule(crate::base::rules::IMPORT_TARGET));
     }
     let empty = std::fs::read_dir(into)
-        .map_err(|e| Diagnostic::error(into, format!("cannot read: {e}")))?
+        .map_err(|e| {
+            Diagnostic::error(into, format!("cannot read: {e}")).with_rule(crate::base::rules::IO)
+        })?
         .next()
         .is_none();
     if empty {
@@ -46,6 +50,7 @@ pub(super) fn refuse_unless_empty(into: &Path) -> Result<(), Diagnostic> {
             into,
             "folder exists and is not empty: refusing to import into it",
         )
+        .with_rule(crate::base::rules::IMPORT_TARGET)
         .with_hint("give a new or empty folder; nothing was written"))
     }
 }
@@ -95,8 +100,9 @@ fn staging_folder(into: &Path) -> Result<PathBuf, Diagnostic> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    std::fs::create_dir_all(&parent)
-        .map_err(|e| Diagnostic::error(&parent, format!("cannot create: {e}")))?;
+    std::fs::create_dir_all(&parent).map_err(|e| {
+        Diagnostic::error(&parent, format!("cannot create: {e}")).with_rule(crate::base::rules::IO)
+    })?;
     let prefix = format!(".{name}.import-");
     if let Ok(entries) = std::fs::read_dir(&parent) {
         for e in entries.flatten() {
@@ -119,21 +125,28 @@ fn fill(
     today: Date,
 ) -> Result<usize, Diagnostics> {
     let point = |p: &Path| {
-        crate::base::fault::point(p).map_err(|e| Diagnostic::error(p, format!("cannot write: {e}")))
+        crate::base::fault::point(p).map_err(|e| {
+            Diagnostic::error(p, format!("cannot write: {e}")).with_rule(crate::base::rules::IO)
+        })
     };
     let cache = staging.join(crate::site::CACHE_DIR);
     point(&cache)?;
-    std::fs::create_dir_all(&cache)
-        .map_err(|e| Diagnostic::error(&cache, format!("cannot create: {e}")))?;
+    std::fs::create_dir_all(&cache).map_err(|e| {
+        Diagnostic::error(&cache, format!("cannot create: {e}")).with_rule(crate::base::rules::IO)
+    })?;
     let put = |rel: &Path, text: &str| -> Result<(), Diagnostic> {
         let path = staging.join(rel);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| Diagnostic::error(parent, format!("cannot create: {e}")))?;
+            std::fs::create_dir_all(parent).map_err(|e| {
+                Diagnostic::error(parent, format!("cannot create: {e}"))
+                    .with_rule(crate::base::rules::IO)
+            })?;
         }
         point(&path)?;
-        std::fs::write(&path, text)
-            .map_err(|e| Diagnostic::error(into.join(rel), format!("cannot write: {e}")))
+        std::fs::write(&path, text).map_err(|e| {
+            Diagnostic::error(into.join(rel), format!("cannot write: {e}"))
+                .with_rule(crate::base::rules::IO)
+        })
     };
     for (rel, text) in files {
         put(rel, text)?;
@@ -146,6 +159,7 @@ fn fill(
     point(into)?;
     std::fs::rename(staging, into).map_err(|e| {
         Diagnostic::error(into, format!("cannot move the new site into place: {e}"))
+            .with_rule(crate::base::rules::IO)
     })?;
     Ok(check_warnings)
 }
@@ -167,7 +181,8 @@ fn check(staging: &Path, into: &Path, today: Date) -> Result<usize, Diagnostics>
     out.push(Diagnostic::error(
         into,
         "the imported site does not pass `crosswalk check` (a bug in the importer; please report it): nothing was written",
-    ));
+    )
+.with_rule(crate::base::rules::IMPORT_TARGET));
     for d in diags.sorted().into_iter().filter(Diagnostic::is_error) {
         out.push(Diagnostic {
             path: into.join(&d.path),

@@ -86,10 +86,13 @@ pub(super) fn make_unique(root: &Path, docs: &mut [NewDoc]) {
             .unwrap_or_else(|| format!("{}-{}", d.id, ids.len() + 1));
         ids.insert(id.to_lowercase());
         if id != wanted {
-            d.warnings.push(Diagnostic::warning(
-                root.join(&d.source),
-                format!("id `{wanted}` is taken by an earlier document: imported as `{id}`"),
-            ));
+            d.warnings.push(
+                Diagnostic::warning(
+                    root.join(&d.source),
+                    format!("id `{wanted}` is taken by an earlier document: imported as `{id}`"),
+                )
+                .with_rule(crate::base::rules::IMPORT_GAP),
+            );
             d.id = id;
         }
         let stem = d

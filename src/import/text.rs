@@ -11,17 +11,19 @@ use std::path::Path;
 /// still imports, and nothing is guessed about its real encoding.
 pub fn read_source(full: &Path, shown: &Path) -> Result<(String, Option<Diagnostic>), Diagnostic> {
     let limit = crate::load::MAX_DOCUMENT_BYTES;
-    let file = std::fs::File::open(full)
-        .map_err(|e| Diagnostic::error(shown, format!("cannot read: {e}")))?;
+    let file = std::fs::File::open(full).map_err(|e| {
+        Diagnostic::error(shown, format!("cannot read: {e}")).with_rule(crate::base::rules::IO)
+    })?;
     let mut bytes = Vec::new();
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Diagnostic::error(shown, format!("cannot read: {e}")))?;
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(|e| {
+        Diagnostic::error(shown, format!("cannot read: {e}")).with_rule(crate::base::rules::IO)
+    })?;
     if bytes.len() as u64 > limit {
         return Err(Diagnostic::error(
             shown,
             format!("file is over the limit of {limit} bytes for a document"),
-        ));
+        )
+        .with_rule(crate::base::rules::IMPORT_SOURCE));
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     if let Ok(s) = std::str::from_utf8(bytes) {
@@ -67,6 +69,7 @@ fn decode_lossy(bytes: &[u8], shown: &Path) -> (String, Option<Diagnostic>) {
             shown_list.join(", ")
         ),
     )
+    .with_rule(crate::base::rules::IMPORT_GAP)
     .at(first)
     .with_hint(
         "if the file is in another encoding (e.g. Windows-1252), convert it \
