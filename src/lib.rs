@@ -17,6 +17,7 @@
 //! build        the view -> render -> write loop; publishing a generation
 //! site         Site: open, analyse, check, build
 //! serve, reports, init   the preview server; the printed reports, review pack and package; a new site
+//! oscal        OSCAL 1.2 catalogs and mapping-collections, out and in
 //! ```
 //!
 //! The `crosswalk` binary (src/main.rs, src/cmd/) is a thin shell over this library.
@@ -32,6 +33,7 @@ pub mod init;
 pub mod ledger;
 pub mod load;
 pub mod model;
+pub mod oscal;
 pub mod render;
 pub mod reports;
 pub mod resolve;

@@ -5,6 +5,7 @@ pub mod frameworks;
 pub mod gaps;
 pub mod init;
 pub mod map;
+pub mod oscal;
 pub mod overlap;
 pub mod package;
 pub mod review_pack;
