@@ -19,6 +19,7 @@
 //! serve, reports, init   the preview server; the printed reports, review pack and package; a new site
 //! diff         the site at a git revision compared with the working tree
 //! import       a new site from a comply project or a folder of Markdown policies
+//! oscal        OSCAL 1.2 catalogs and mapping-collections, out and in
 //! ```
 //!
 //! The `crosswalk` binary (src/main.rs, src/cmd/) is a thin shell over this library.
@@ -36,6 +37,7 @@ pub mod init;
 pub mod ledger;
 pub mod load;
 pub mod model;
+pub mod oscal;
 pub mod render;
 pub mod reports;
 pub mod resolve;

@@ -116,6 +116,8 @@ enum Command {
     Completions(cmd::completions::Args),
     /// Print the manual page (roff): crosswalk man > crosswalk.1
     Man(cmd::completions::ManArgs),
+    /// OSCAL 1.2: export the catalogs and crosswalks, or import a catalog or mapping-collection
+    Oscal(cmd::oscal::Args),
 }
 
 fn main() -> ExitCode {
@@ -139,6 +141,7 @@ fn main() -> ExitCode {
         Command::Man(a) => cmd::completions::man(a),
         Command::ReviewPack(a) => cmd::review_pack::run(a),
         Command::Diff(a) => cmd::diff::run(a),
+        Command::Oscal(a) => cmd::oscal::run(a),
         #[cfg(feature = "serve")]
         Command::Serve(a) => cmd::serve::run(a),
     };

@@ -9,6 +9,7 @@ pub mod gaps;
 pub mod import;
 pub mod init;
 pub mod map;
+pub mod oscal;
 pub mod overlap;
 pub mod package;
 pub mod review_pack;
