@@ -332,7 +332,7 @@ fn github_job(
     run
 }
 
-fn step<'a>(job: &'a JobRun, label: &str) -> Option<bool> {
+fn step(job: &JobRun, label: &str) -> Option<bool> {
     job.steps
         .iter()
         .find(|(l, _)| l == label)

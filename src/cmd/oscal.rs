@@ -77,9 +77,9 @@ pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
 fn export(a: ExportArgs) -> Result<ExitCode, Diagnostics> {
     let last_modified = match a.last_modified {
         Some(t) => t,
-        None => {
-            oscal::last_modified(None).map_err(|m| Diagnostic::error("SOURCE_DATE_EPOCH", m))?
-        }
+        None => oscal::last_modified(None).map_err(|m| {
+            Diagnostic::error("SOURCE_DATE_EPOCH", m).with_rule(crosswalk::base::rules::USAGE)
+        })?,
     };
     let site = Site::open_or_empty(&a.common.root)?;
     let analysis = site.analyse(&a.common.options(None), &mut Vec::new())?;

@@ -82,10 +82,10 @@ pub fn export(model: &Model, out: &Path, last_modified: &str) -> Result<ExportRe
     for x in &model.crosswalks {
         let find = |slug: &str| catalogs.iter().copied().find(|c| c.slug == slug);
         let (Some(from), Some(to)) = (find(&x.from), find(&x.to)) else {
-            diags.push(Diagnostic::error(
-                &x.path,
-                "a crosswalk end names no loaded catalog",
-            ));
+            diags.push(
+                Diagnostic::error(&x.path, "a crosswalk end names no loaded catalog")
+                    .with_rule(crate::base::rules::OSCAL),
+            );
             continue;
         };
         match super::export_maps::collection(x, from, to, last_modified) {
@@ -134,7 +134,8 @@ fn catalog(c: &Catalog, last_modified: &str) -> Result<json::CatalogDoc, Diagnos
         return Err(Diagnostic::error(
             &c.path,
             "the catalog has an empty `edition`, which OSCAL needs as its version",
-        ));
+        )
+        .with_rule(crate::base::rules::OSCAL));
     }
     let mut ids = HashSet::new();
     let mut groups = Vec::new();
@@ -169,7 +170,8 @@ fn catalog(c: &Catalog, last_modified: &str) -> Result<json::CatalogDoc, Diagnos
                 return Err(Diagnostic::error(
                     &c.path,
                     format!("two items of this catalog would share the OSCAL id `{id}`"),
-                ));
+                )
+                .with_rule(crate::base::rules::OSCAL));
             }
         }
     }

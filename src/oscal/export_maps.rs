@@ -102,7 +102,7 @@ pub(super) fn collection(
 ) -> Result<json::MappingDoc, Diagnostic> {
     let stem = format!("{}__{}", x.from, x.to);
     let first_source = x.sources.first().map(|s| s.id.clone());
-    let err = |m: String| Diagnostic::error(&x.path, m);
+    let err = |m: String| Diagnostic::error(&x.path, m).with_rule(crate::base::rules::OSCAL);
     let find = |cat: &'_ Catalog, id: &str| -> Result<usize, Diagnostic> {
         cat.controls
             .iter()
@@ -328,7 +328,10 @@ fn group_map(
     met_to: &mut [ElementMask],
 ) -> Result<json::Map, Diagnostic> {
     let (fids, tids) = (g.from.ids(), g.to.ids());
-    let err = |m: &str| Diagnostic::error(&x.path, format!("group row {fids:?} -> {tids:?}: {m}"));
+    let err = |m: &str| {
+        Diagnostic::error(&x.path, format!("group row {fids:?} -> {tids:?}: {m}"))
+            .with_rule(crate::base::rules::OSCAL)
+    };
     let single_from = fids.len() == 1;
     let (cat, single, list) = if single_from {
         (from, fids[0], &g.from_met)

@@ -48,7 +48,9 @@ fn json_error(path: &Path, what: &str, e: &serde_json::Error) -> Diagnostic {
         line: e.line(),
         column: e.column().max(1),
     });
-    Diagnostic::error(path, format!("{what}: {message}")).at(pos)
+    Diagnostic::error(path, format!("{what}: {message}"))
+        .with_rule(crate::base::rules::OSCAL)
+        .at(pos)
 }
 
 /// Which OSCAL model the file holds, by its one top-level key.
@@ -68,17 +70,20 @@ fn kind(path: &Path, text: &str) -> Result<&'static str, Diagnostic> {
             path,
             "this is an OSCAL profile, not a catalog or a mapping-collection",
         )
+.with_rule(crate::base::rules::OSCAL)
         .at(Pos::find(text, "\"profile\"", 0))
         .with_hint("resolve the profile into a catalog first (e.g. `oscal-cli profile resolve`, or trestle), then import that")),
         [other] if OTHER_MODELS.contains(other) => Err(Diagnostic::error(
             path,
             format!("this is an OSCAL {other}, not a catalog or a mapping-collection"),
         )
+.with_rule(crate::base::rules::OSCAL)
         .at(Pos::find(text, &format!("\"{other}\""), 0))),
         _ => Err(Diagnostic::error(
             path,
             "not an OSCAL catalog or mapping-collection: expected one top-level key, `catalog` or `mapping-collection`",
         )
+.with_rule(crate::base::rules::OSCAL)
         .at(first)),
     }
 }
@@ -105,23 +110,29 @@ pub fn import(
         .unwrap_or_default();
     if matches!(ext.as_str(), "xml" | "yaml" | "yml") {
         return Err(Diagnostic::error(file, "only OSCAL JSON can be imported")
+            .with_rule(crate::base::rules::OSCAL)
             .with_hint("convert the file to JSON first, e.g. with oscal-cli or trestle")
             .into());
     }
-    let bytes = std::fs::read(file)
-        .map_err(|e| Diagnostic::error(file, format!("cannot read the file: {e}")))?;
+    let bytes = std::fs::read(file).map_err(|e| {
+        Diagnostic::error(file, format!("cannot read the file: {e}"))
+            .with_rule(crate::base::rules::IO)
+    })?;
     if bytes.len() > MAX_OSCAL_BYTES {
         return Err(Diagnostic::error(
             file,
             format!("{} bytes, over the limit of {MAX_OSCAL_BYTES}", bytes.len()),
         )
+        .with_rule(crate::base::rules::OSCAL)
         .into());
     }
     let text = String::from_utf8(bytes).map_err(|e| {
-        Diagnostic::error(file, "the file is not UTF-8 text").at(Some(Pos::of_offset(
-            &String::from_utf8_lossy(e.as_bytes()),
-            e.utf8_error().valid_up_to(),
-        )))
+        Diagnostic::error(file, "the file is not UTF-8 text")
+            .with_rule(crate::base::rules::OSCAL)
+            .at(Some(Pos::of_offset(
+                &String::from_utf8_lossy(e.as_bytes()),
+                e.utf8_error().valid_up_to(),
+            )))
     })?;
     let file_name = file
         .file_name()
@@ -141,7 +152,7 @@ pub fn import(
             let doc: json::CatalogDoc = serde_json::from_str(&text)
                 .map_err(|e| json_error(file, "not a valid OSCAL catalog", &e))?;
             let imp = import_catalog(&doc.catalog, &file_name, opts.slug.as_deref())
-                .map_err(|m| Diagnostic::error(file, m))?;
+                .map_err(|m| Diagnostic::error(file, m).with_rule(crate::base::rules::OSCAL))?;
             let header = catalog_header(&file_name, &doc.catalog, imp.text);
             let text = yaml_out::catalog(&imp.catalog, &header);
             let parsed = parse_catalog(&imp.catalog.path, &text)?;
@@ -210,7 +221,9 @@ pub fn import(
 }
 
 fn usage(m: &str) -> Diagnostics {
-    Diagnostic::error("<command line>", m).into()
+    Diagnostic::error("<command line>", m)
+        .with_rule(crate::base::rules::USAGE)
+        .into()
 }
 
 fn text_note(t: Text) -> &'static str {
@@ -303,7 +316,8 @@ fn check_and_write(
         all.push(Diagnostic::error(
             "<import>",
             "nothing was written: the imported files would make `crosswalk check` fail (the problems follow)",
-        ));
+        )
+.with_rule(crate::base::rules::OSCAL));
         all.extend(added);
         return Err(all);
     }
@@ -318,6 +332,7 @@ fn check_and_write(
             .filter(|(rel, _)| root.join(rel).exists())
             .map(|(rel, _)| {
                 Diagnostic::error(rel, "already exists: nothing was written")
+                    .with_rule(crate::base::rules::OSCAL)
                     .with_hint("pass --force to replace it")
             })
             .collect();
@@ -336,7 +351,9 @@ fn check_and_write(
 /// Writes `bytes` beside `target` and moves them in: by a hard link, which never replaces a
 /// file, unless `force` (then a rename, which does, in one step).
 fn place(target: &Path, bytes: &[u8], force: bool) -> Result<(), Diagnostic> {
-    let err = |what: &str, e: std::io::Error| Diagnostic::error(target, format!("{what}: {e}"));
+    let err = |what: &str, e: std::io::Error| {
+        Diagnostic::error(target, format!("{what}: {e}")).with_rule(crate::base::rules::IO)
+    };
     if let Some(dir) = target.parent() {
         std::fs::create_dir_all(dir).map_err(|e| err("cannot create its folder", e))?;
     }
@@ -356,6 +373,7 @@ fn place(target: &Path, bytes: &[u8], force: bool) -> Result<(), Diagnostic> {
         let _ = std::fs::remove_file(&tmp);
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             Diagnostic::error(target, "already exists: not replaced")
+                .with_rule(crate::base::rules::OSCAL)
                 .with_hint("pass --force to replace it")
         } else {
             err("cannot move into place", e)

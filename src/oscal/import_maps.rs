@@ -57,7 +57,9 @@ impl Ctx<'_> {
         let pos = needle
             .and_then(|n| Pos::find(self.text, &format!("\"{n}\""), start))
             .or_else(|| Pos::find(self.text, &format!("\"{uuid}\""), 0));
-        let mut d = Diagnostic::error(self.path, message).at(pos);
+        let mut d = Diagnostic::error(self.path, message)
+            .with_rule(crate::base::rules::OSCAL)
+            .at(pos);
         if let Some(h) = hint {
             d = d.with_hint(h);
         }
@@ -393,6 +395,7 @@ fn check_editions(ctx: &mut Ctx, doc: &json::MappingCollection, cf: &Catalog, ct
                         cat.slug, cat.slug, cat.edition
                     ),
                 )
+.with_rule(crate::base::rules::OSCAL)
                 .at(pos)
                 .with_hint("import the catalog of that edition first, or map to this edition"),
             );
