@@ -152,3 +152,53 @@ fn each_subcommand_has_its_own_manual_page_and_an_unknown_one_is_refused() {
         "{err}"
     );
 }
+
+/// A page for every subcommand the command has, nested ones included: each page that lists
+/// subcommands refers to pages `crosswalk man` can print, under the names it refers to them by.
+#[test]
+fn every_page_a_manual_page_refers_to_exists() {
+    let man = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_crosswalk"))
+            .arg("man")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "crosswalk man {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // Follow the SEE ALSO references from the main page, breadth first.
+    let mut todo = vec![String::from("crosswalk")];
+    let mut seen = Vec::new();
+    while let Some(title) = todo.pop() {
+        let path: Vec<&str> = title.split('-').skip(1).collect();
+        let joined = path.join("-");
+        let page = if path.is_empty() {
+            man(&[])
+        } else {
+            man(&[joined.as_str()])
+        };
+        assert!(page.contains(&format!(".TH {title} 1")), "{title}:\n{page}");
+        for line in page.lines() {
+            if let Some(name) = line.strip_suffix("(1)") {
+                let name = name.replace("\\-", "-");
+                if !seen.contains(&name) && name.starts_with("crosswalk-") {
+                    seen.push(name.clone());
+                    todo.push(name);
+                }
+            }
+        }
+    }
+    for nested in [
+        "crosswalk-import-comply",
+        "crosswalk-oscal-export",
+        "crosswalk-review-pack",
+    ] {
+        assert!(seen.iter().any(|s| s == nested), "{nested} in {seen:?}");
+    }
+    // The path may also be given as words.
+    assert!(man(&["import", "markdown"]).contains(".TH crosswalk-import-markdown 1"));
+}

@@ -18,9 +18,10 @@ pub struct Args {
 
 #[derive(clap::Args)]
 pub struct ManArgs {
-    /// A subcommand, for its own page (the main page refers to `crosswalk-<subcommand>(1)`)
-    #[arg(value_name = "SUBCOMMAND")]
-    subcommand: Option<String>,
+    /// A subcommand, for its own page (the main page refers to `crosswalk-<subcommand>(1)`); a
+    /// nested one by its path: `crosswalk man import comply` or `crosswalk man import-comply`
+    #[arg(value_name = "SUBCOMMAND", num_args = 0..)]
+    subcommand: Vec<String>,
     #[command(flatten)]
     common: Common,
 }
@@ -37,28 +38,44 @@ pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
 }
 
 /// Prints the manual page (roff): `crosswalk man > crosswalk.1`, or one subcommand's:
-/// `crosswalk man build > crosswalk-build.1`.
+/// `crosswalk man build > crosswalk-build.1`, `crosswalk man import comply >
+/// crosswalk-import-comply.1`. A page's SEE ALSO names its subcommands' pages the same way.
 pub fn man(a: ManArgs) -> Result<ExitCode, Diagnostics> {
     let _ = &a.common;
-    let cmd = crate::Cli::command();
-    let (page, title) = match &a.subcommand {
-        None => (cmd, "crosswalk".to_string()),
-        Some(name) => {
-            let Some(sub) = cmd.find_subcommand(name).cloned() else {
-                let names: Vec<&str> = cmd.get_subcommands().map(|c| c.get_name()).collect();
-                return Err(
-                    Diagnostic::error("<command line>", format!("no subcommand `{name}`"))
-                        .with_rule(crosswalk::base::rules::USAGE)
-                        .with_hint(format!("one of: {}", names.join(", ")))
-                        .into(),
-                );
-            };
-            (
-                sub.bin_name(format!("crosswalk {name}")),
-                format!("crosswalk-{name}"),
+    let path: Vec<&str> = a.subcommand.iter().flat_map(|s| s.split('-')).collect();
+    // `review-pack` is one name with a dash: rejoin the parts that name no subcommand alone.
+    // clap's `help` subcommand has no page of its own: leave it out of SEE ALSO.
+    let mut page = crate::Cli::command().disable_help_subcommand(true);
+    let mut names = vec!["crosswalk".to_string()];
+    let mut i = 0;
+    while i < path.len() {
+        let found = (i + 1..=path.len()).find_map(|j| {
+            page.find_subcommand(&path[i..j].join("-"))
+                .map(|c| (j, c.clone()))
+        });
+        let Some((j, sub)) = found else {
+            let known: Vec<&str> = page.get_subcommands().map(|c| c.get_name()).collect();
+            return Err(Diagnostic::error(
+                "<command line>",
+                format!(
+                    "no subcommand `{}` of `{}`",
+                    path[i..].join(" "),
+                    names.join(" ")
+                ),
             )
-        }
-    };
+            .with_rule(crosswalk::base::rules::USAGE)
+            .with_hint(format!("one of: {}", known.join(", ")))
+            .into());
+        };
+        names.push(sub.get_name().to_string());
+        page = sub.disable_help_subcommand(true);
+        i = j;
+    }
+    let title = names.join("-");
+    let page = page
+        .display_name(title.clone())
+        .bin_name(names.join(" "))
+        .version(env!("CARGO_PKG_VERSION"));
     let mut out = Vec::new();
     clap_mangen::Man::new(page)
         .title(title)
