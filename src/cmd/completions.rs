@@ -50,7 +50,7 @@ pub fn man(a: ManArgs) -> Result<ExitCode, Diagnostics> {
     let mut i = 0;
     while i < path.len() {
         let found = (i + 1..=path.len()).find_map(|j| {
-            page.find_subcommand(&path[i..j].join("-"))
+            page.find_subcommand(path[i..j].join("-"))
                 .map(|c| (j, c.clone()))
         });
         let Some((j, sub)) = found else {
