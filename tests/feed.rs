@@ -345,6 +345,40 @@ fn a_site_outside_git_gets_its_dates_from_its_records() {
 }
 
 #[test]
+fn a_machine_without_git_gets_its_dates_from_the_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let top = dir.path().join("repo");
+    let root = top.join("site");
+    site(&root, Some(BASE));
+    git(&top, &["init", "-q"], "2026-09-01T00:00:00Z");
+    commit_all(&top, "first", "2026-09-01T00:00:00Z");
+    let out = dir.path().join("out");
+    // No `git` on the PATH: the build works, with the records' dates.
+    let empty = dir.path().join("no-bin");
+    fs::create_dir_all(&empty).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_crosswalk"))
+        .args(["build", "--today", common::TODAY, "--root"])
+        .arg(&root)
+        .arg("--output")
+        .arg(&out)
+        .env("PATH", &empty)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let feed = fs::read_to_string(out.join("feed.xml")).unwrap();
+    assert!(!feed.contains("2026-09-01T00:00:00Z"), "{feed}");
+    assert!(
+        feed.contains("<updated>2026-02-01T00:00:00Z</updated>"),
+        "{feed}"
+    );
+    // With git, the commit date.
+    let with_git = dir.path().join("with-git");
+    build_into(&root, &with_git, &[]);
+    let feed = fs::read_to_string(with_git.join("feed.xml")).unwrap();
+    assert!(feed.contains("2026-09-01T00:00:00Z"), "{feed}");
+}
+
+#[test]
 fn without_base_url_there_is_no_feed_and_check_says_why() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("site");

@@ -117,6 +117,11 @@ fn git(root: &Path) -> Command {
             "-c",
             "core.quotePath=false",
         ])
+        // The repository is the one holding the site, found from it, even when crosswalk runs
+        // inside a git hook of another repository (which sets these).
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE")
         .env("GIT_PAGER", "cat")
         .env("GIT_OPTIONAL_LOCKS", "0")
         .stdin(Stdio::null())

@@ -248,7 +248,15 @@ pub(super) fn pages(model: &Model) -> Vec<PageSpec> {
 fn feed(model: &Model, base: &str, all: &[Entry]) -> PageSpec {
     let c = &model.config;
     let shown = &all[..all.len().min(c.feed.entries)];
-    let newest = all.iter().map(|e| e.updated.as_str()).max();
+    // The latest instant, not the greatest text: commit dates carry their own time zones.
+    let newest = all
+        .iter()
+        .filter_map(|e| {
+            let t = chrono::DateTime::parse_from_rfc3339(&e.updated).ok()?;
+            Some((t.timestamp(), e.updated.as_str()))
+        })
+        .max()
+        .map(|(_, u)| u);
     let author = c.organisation.as_deref().unwrap_or(&c.title);
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     x.push_str("<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
