@@ -9,6 +9,8 @@ organisation: Example Ltd
 # Frameworks in scope: shown on the home page and checked for gaps.
 frameworks: [iso27001, soc2]
 output: public
+# The portal's public address: with it, builds also write an Atom feed of updates (feed.xml).
+# base_url: https://trust.example.com/
 ";
 
 const POLICY_ISP: &str = "---

@@ -144,6 +144,7 @@ impl Theme {
             "nonconformities.html",
             "suppliers.html",
             "package.html",
+            "updates.html",
         ] {
             if !tera.contains_template(required) {
                 return Err(Diagnostic::error(
@@ -250,6 +251,8 @@ pub struct SiteView {
     pub profile: Classification,
     pub today: String,
     pub version: &'static str,
+    /// The Atom feed's path, when the build writes one (every page's `<head>` links it).
+    pub feed: Option<&'static str>,
 }
 
 /// Markdown to HTML. Raw HTML in the source is sanitised (ammonia: no scripts, no event
@@ -510,6 +513,12 @@ impl<'a> Renderer<'a> {
     ) -> Result<Option<BodySpan>, Diagnostic> {
         if p.template == crate::view::ROWS_SCRIPT {
             rows_script(p, out);
+            return Ok(None);
+        }
+        if p.template == crate::view::FEED_XML {
+            // The feed's XML is made and escaped by the view (`view::updates`).
+            let xml = p.view.get_from_path("xml").and_then(|x| x.as_str());
+            out.extend_from_slice(xml.unwrap_or_default().as_bytes());
             return Ok(None);
         }
         let Some(body) = body else {

@@ -147,6 +147,7 @@ impl Site {
         diagnostics.extend(resolve_diags);
         diagnostics.extend(stale);
         diagnostics.extend(readiness);
+        diagnostics.extend(view::updates::feed_diagnostics(&model));
         Ok(Analysis {
             model,
             coverage,
@@ -202,11 +203,13 @@ impl Site {
             return Err(analysis.diagnostics);
         }
         let Analysis {
-            model,
+            mut model,
             coverage,
             pairs,
             diagnostics,
         } = analysis;
+        // Git dates of the documents this build shows, for the updates page and feed.
+        model.commits = build.time("git", || visible_commits(&self.root, &model));
 
         build.stage("rendering");
         let theme = build
@@ -247,6 +250,17 @@ impl Site {
 }
 
 pub use crate::model::CACHE_DIR;
+
+/// The last commit date of each document `model` holds (those its profile shows), from one `git`
+/// process; none outside git.
+fn visible_commits(root: &Path, model: &Model) -> load::git::CommitDates {
+    let paths: Vec<String> = model
+        .documents
+        .iter()
+        .map(|d| d.doc.path.to_string_lossy().replace('\\', "/"))
+        .collect();
+    load::git::last_commits(root, &paths)
+}
 
 /// What `seal` did.
 #[derive(Debug)]

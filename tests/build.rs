@@ -175,9 +175,11 @@ fn init_then_build_works() {
         &["check", "--root", site_root, "--today", TODAY],
     )
     .assert_ok()
-    // A fresh site has no ISMS records yet: check says so in warnings, never errors.
-    .assert_stderr_has("0 errors, 4 warnings")
-    .assert_stdout_has("no Statement of Applicability");
+    // A fresh site has no ISMS records yet, nor the `base_url` its public policy's feed needs:
+    // check says so in warnings, never errors.
+    .assert_stderr_has("0 errors, 5 warnings")
+    .assert_stdout_has("no Statement of Applicability")
+    .assert_stdout_has("no `base_url`");
 }
 
 #[test]

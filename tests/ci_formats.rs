@@ -442,6 +442,14 @@ fn every_diagnostic_check_reports_names_a_registered_rule() {
     site.write("keys/ledger.pub.pem", "not a key\n");
     assert_rules(&site, &[rules::LEDGER_KEY], &mut seen);
 
+    // A public policy and no `base_url`: builds write no updates feed.
+    let site = Site::minimal();
+    site.write(
+        "content/policies/public.md",
+        policy("POL-PUBLIC", "Public policy", "public", &["soc2:CC6.1"]),
+    );
+    assert_rules(&site, &[rules::FEED_BASE_URL], &mut seen);
+
     // Broken configurations, each stopping the run on its own.
     let site = Site::bare();
     site.remove("crosswalk.yaml");

@@ -66,7 +66,9 @@ impl Fixture {
         let upstream = tmp.path().join("upstream");
         std::fs::create_dir_all(&upstream).unwrap();
         let w = |rel: &str, text: &str| common::write_file(&upstream, rel, text);
-        w("crosswalk.yaml", common::CONFIG);
+        // A portal published to Pages has an address, which its updates feed needs.
+        let config = format!("{}base_url: https://trust.example.com/\n", common::CONFIG);
+        w("crosswalk.yaml", &config);
         w(
             ".gitignore",
             "/public\n/.public.crosswalk/\n/.crosswalk-cache/\n",

@@ -1,5 +1,7 @@
 //! Nothing classified above a build's profile may leave a trace in that build: the strongest
 //! check is that the output is byte-for-byte what it would be if the item did not exist at all.
+//! The site has a `base_url`, so that covers the updates feed (`feed.xml`) too; with git, the
+//! commit dates and messages of hidden files stay out as well.
 
 mod common;
 
@@ -93,7 +95,7 @@ fn site(root: &Path) {
     write(
         root,
         "crosswalk.yaml",
-        "title: Leak test\nframeworks: [iso27001, soc2]\n",
+        "title: Leak test\nframeworks: [iso27001, soc2]\nbase_url: https://trust.example.com/\n",
     );
     write(
         root,
@@ -230,6 +232,99 @@ fn the_confidential_build_shows_every_marker() {
         assert!(
             found.iter().any(|f| f.starts_with(field)),
             "{field} ({marker}) missing from the confidential build"
+        );
+    }
+}
+
+/// `git add -A && git commit` in `top` at `date`, with no user or system configuration.
+fn commit_all(top: &Path, message: &str, date: &str) {
+    let home = top.parent().unwrap();
+    for args in [&["add", "-A"][..], &["commit", "-q", "-m", message][..]] {
+        let out = std::process::Command::new("git")
+            .current_dir(top)
+            .args(["-c", "commit.gpgsign=false"])
+            .args(args)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", home)
+            .env("XDG_CONFIG_HOME", home)
+            .env("GIT_CEILING_DIRECTORIES", home)
+            .env("GIT_AUTHOR_NAME", "Test")
+            .env("GIT_AUTHOR_EMAIL", "test@example.com")
+            .env("GIT_COMMITTER_NAME", "Test")
+            .env("GIT_COMMITTER_EMAIL", "test@example.com")
+            .env("GIT_AUTHOR_DATE", date)
+            .env("GIT_COMMITTER_DATE", date)
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// The feed and the updates page read git: a repository whose last commit adds the confidential
+/// items (its message naming them) publishes the same bytes on lower profiles as one that never
+/// had them.
+#[test]
+fn git_dates_and_messages_of_hidden_files_never_reach_a_lower_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let with = dir.path().join("with");
+    let without = dir.path().join("without");
+    for (root, hidden) in [(&with, true), (&without, false)] {
+        site(root);
+        let init = std::process::Command::new("git")
+            .args(["init", "-q"])
+            .current_dir(root)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", dir.path())
+            .status()
+            .expect("git runs");
+        assert!(init.success());
+        commit_all(root, "first", "2026-03-01T09:00:00Z");
+        if hidden {
+            secrets(root);
+            commit_all(root, "Add POL-ZEBRA1 ZEBRA2", "2026-10-01T09:00:00Z");
+        }
+    }
+    for profile in ["public", "internal"] {
+        let a = dir.path().join(format!("with-{profile}"));
+        let b = dir.path().join(format!("without-{profile}"));
+        build(&with, &a, profile);
+        build(&without, &b, profile);
+        // The hash cache records the modification times of the published evidence files, which
+        // differ between two repositories written one after the other: not a trace of anything
+        // hidden (`leaks` still reads it for markers), so it is left out of the comparison.
+        let without_cache = |mut snap: BTreeMap<PathBuf, Vec<u8>>| {
+            snap.remove(Path::new(".crosswalk/hashes.json"));
+            if let Some(m) = snap.get_mut(Path::new(".crosswalk/manifest.txt")) {
+                let text = String::from_utf8_lossy(m).to_string();
+                let kept: Vec<&str> = text
+                    .lines()
+                    .filter(|l| !l.ends_with(" .crosswalk/hashes.json"))
+                    .collect();
+                *m = kept.join("\n").into_bytes();
+            }
+            snap
+        };
+        let snap = snapshot(&a);
+        assert_eq!(leaks(&snap), Vec::<String>::new(), "{profile} build leaks");
+        let snap = without_cache(snap);
+        let other = without_cache(snapshot(&b));
+        assert!(
+            snap.contains_key(Path::new("feed.xml")),
+            "{profile}: no feed"
+        );
+        let feed = String::from_utf8_lossy(&snap[Path::new("feed.xml")]).to_string();
+        assert!(
+            !feed.contains("2026-10-01"),
+            "a hidden commit's date: {feed}"
+        );
+        common::assert_same_files(
+            &snap,
+            &other,
+            &format!("{profile} build of a repository with and without the hidden commit"),
         );
     }
 }

@@ -204,6 +204,9 @@ rules! {
         "a certificate named in crosswalk.yaml has expired";
     AUDIT_PREPARATION = "audit-preparation", Warning, Check,
         "an audit is near and a record its auditor will sample is missing or out of date";
+    // The updates feed.
+    FEED_BASE_URL = "feed-base-url", Warning, Check,
+        "public documents but no `base_url`: builds write no Atom feed";
     // Build only.
     THEME = "theme", Error, Build,
         "the theme is unknown, a template is missing, or a template fails to render";

@@ -79,7 +79,7 @@ impl<'a> Build<'a> {
         let out = OutputDir::open(root, output, t.own_output, settings.no_wait, settings.quiet)?;
         let force = t.force;
         let s = Instant::now();
-        let mut tracker = Tracker::open(&out.dest, settings.today?, settings.tracking);
+        let mut tracker = Tracker::open(root, &out.dest, settings.today?, settings.tracking);
         let mut timings = vec![("stamp", s.elapsed())];
         let s = Instant::now();
         tracker.take_inventory(root, config);
@@ -188,6 +188,11 @@ impl<'a> Build<'a> {
             profile: model.profile,
             today: model.today.to_string(),
             version: env!("CARGO_PKG_VERSION"),
+            feed: model
+                .config
+                .base_url
+                .as_ref()
+                .map(|_| crate::view::FEED_PATH),
         };
         let site_json = serde_json::to_vec(&site).unwrap_or_default();
         let t = Instant::now();

@@ -111,12 +111,18 @@ pub struct Built<'a> {
 }
 
 impl<'s> Tracker<'s> {
-    /// Reads the stamp of the last build into `dest` (with `today`'s date), once it is
-    /// written.
-    pub fn open(dest: &Path, today: Date, t: Tracking<'s>) -> Tracker<'s> {
+    /// Reads the stamp of the last build of the site at `root` into `dest` (with `today`'s
+    /// date and the same git revision), once it is written.
+    pub fn open(root: &Path, dest: &Path, today: Date, t: Tracking<'s>) -> Tracker<'s> {
         let stamp_path = t.stamp_dir.join(stamp::stamp_name(dest));
         let keep_stamp = stamp_path.parent().is_some_and(Path::is_dir);
-        let key = stamp::key(&today, &t.profile, dest);
+        let mut key = stamp::key(&today, &t.profile, dest);
+        if keep_stamp {
+            // The updates feed shows git dates: a new commit changes them without changing any
+            // file, so the revision checked out is part of the key.
+            key.push('|');
+            key.push_str(&crate::load::git::revision(root).unwrap_or_default());
+        }
         // The last build's stamp, once it is written, and what it recorded (`serve`'s own
         // output only).
         let mut session = t.session;

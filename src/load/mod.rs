@@ -6,11 +6,13 @@
 //! `documents` parses documents and evidence records, `artifacts` locates and hashes evidence
 //! files (with the hash cache, `cache`), `mappings` reads catalogs and crosswalks, `records` the
 //! ISMS records and the ledger, `loaded` is what a load gives, `parse_cache` keeps parses
-//! between loads and `reload` uses it.
+//! between loads and `reload` uses it. `git` reads the dates of the last commits of files, for
+//! the updates feed.
 
 mod artifacts;
 pub mod cache;
 mod documents;
+pub mod git;
 mod loaded;
 mod mappings;
 mod parse_cache;

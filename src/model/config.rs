@@ -72,6 +72,13 @@ pub struct Config {
     /// too; internal and confidential builds always have them.
     #[serde(default)]
     pub public_gaps: bool,
+    /// The portal's public address (`https://trust.example.com/`): the updates feed needs
+    /// absolute links, so without it a build writes no feed (the updates page still exists).
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// The updates feed (`feed.xml`): its title and how many entries it carries.
+    #[serde(default)]
+    pub feed: FeedSettings,
     /// The file's text, kept to position diagnostics about its values.
     #[serde(skip)]
     pub source: String,
@@ -156,6 +163,31 @@ impl Certification {
     }
 }
 
+/// The updates feed's settings (`feed:` in crosswalk.yaml).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedSettings {
+    /// The feed's title; default: the portal's title and "updates".
+    #[serde(default)]
+    pub title: Option<String>,
+    /// The newest entries the feed carries (default 50); the updates page lists them all.
+    #[serde(default = "default_feed_entries")]
+    pub entries: usize,
+}
+
+impl Default for FeedSettings {
+    fn default() -> FeedSettings {
+        FeedSettings {
+            title: None,
+            entries: default_feed_entries(),
+        }
+    }
+}
+
+fn default_feed_entries() -> usize {
+    50
+}
+
 /// An audit: a framework and the period the auditor samples.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -225,6 +257,8 @@ impl Config {
             request_access: None,
             evidence_page_size: default_evidence_page_size(),
             public_gaps: false,
+            base_url: None,
+            feed: FeedSettings::default(),
             source: String::new(),
         }
     }
@@ -282,6 +316,22 @@ impl Config {
                 .at(pos));
             }
         }
+        config.base_url = config
+            .base_url
+            .as_deref()
+            .map(|u| {
+                base_url(u).map_err(|m| {
+                    Diagnostic::error(shown, format!("`base_url`: {m}"))
+                        .with_rule(rules::CONFIG)
+                        .at(crate::base::diagnostic::Pos::find(
+                            &config.source,
+                            "base_url:",
+                            0,
+                        ))
+                        .with_hint("the portal's public address, e.g. `https://trust.example.com/`")
+                })
+            })
+            .transpose()?;
         config.profile(&config.default_profile).map_err(|m| {
             Diagnostic::error(shown, format!("`default_profile`: {m}"))
                 .with_rule(rules::CONFIG)
@@ -292,6 +342,14 @@ impl Config {
                 ))
         })?;
         Ok(config)
+    }
+
+    /// The feed's title: as configured, or the portal's title and "updates".
+    pub fn feed_title(&self) -> String {
+        self.feed
+            .title
+            .clone()
+            .unwrap_or_else(|| format!("{}: updates", self.title))
     }
 
     /// The highest classification profile `name` may show.
@@ -309,5 +367,44 @@ impl Config {
                 known.join(", ")
             ))
         })
+    }
+}
+
+/// `base_url` checked and normalised: an `https://` address with a host, no query, fragment or
+/// spaces, ending in `/` (so page paths are appended as they are).
+fn base_url(url: &str) -> Result<String, ValueError> {
+    let url = url.trim();
+    let Some(rest) = url.strip_prefix("https://") else {
+        return Err(ValueError::new(format!(
+            "`{url}` is not an https:// address"
+        )));
+    };
+    let host = rest.split('/').next().unwrap_or("");
+    if host.is_empty() || url.contains(['?', '#', ' ', '"', '<', '>', '\\']) {
+        return Err(ValueError::new(format!(
+            "`{url}` is not a plain address (a host, an optional path, no query or fragment)"
+        )));
+    }
+    Ok(if url.ends_with('/') {
+        url.to_string()
+    } else {
+        format!("{url}/")
+    })
+}
+
+#[cfg(test)]
+mod feed_tests {
+    use super::base_url;
+
+    #[test]
+    fn base_url_is_normalised_and_checked() {
+        assert_eq!(base_url("https://a.example").unwrap(), "https://a.example/");
+        assert_eq!(
+            base_url("https://a.example/trust/").unwrap(),
+            "https://a.example/trust/"
+        );
+        assert!(base_url("http://a.example").is_err());
+        assert!(base_url("https:///x").is_err());
+        assert!(base_url("https://a.example/?q=1").is_err());
     }
 }

@@ -241,6 +241,9 @@ pub struct DocumentMeta {
     pub summary: Option<String>,
     #[serde(default)]
     pub controls: Vec<String>,
+    /// What this version changed, in one line: shown on the updates page and in the feed.
+    #[serde(default)]
+    pub change: Option<String>,
 }
 
 /// A Markdown document with front matter, as loaded.

@@ -103,6 +103,7 @@ pub fn resolve(
         ledger_exists,
         public_key,
         records,
+        commits: Default::default(),
     };
     (model, diags)
 }

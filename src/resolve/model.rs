@@ -145,6 +145,9 @@ pub struct Model {
     pub public_key: Option<crate::load::PublicKey>,
     /// The SoA and ISMS records at or below the profile.
     pub records: crate::model::records::Records,
+    /// The date of the last commit of each document of the model (by its site path), for the
+    /// updates feed; filled by the build (`load::git`), and only for documents the profile shows.
+    pub commits: crate::load::git::CommitDates,
 }
 
 pub const HUB: &str = "iso27001";
