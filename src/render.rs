@@ -96,6 +96,8 @@ impl Theme {
         }
         let fingerprint = crate::base::hash::content_hash(&all);
         let mut tera = tera::Tera::new();
+        // Markdown inside a view (the FAQ's answers), always sanitised.
+        tera.register_filter("markdown", markdown_filter);
         let mut static_files = BTreeMap::new();
         let mut templates = Vec::new();
         for (rel, (shown, bytes)) in files {
@@ -144,6 +146,8 @@ impl Theme {
             "nonconformities.html",
             "suppliers.html",
             "package.html",
+            "subprocessors.html",
+            "faq.html",
         ] {
             if !tera.contains_template(required) {
                 return Err(Diagnostic::error(
@@ -250,6 +254,14 @@ pub struct SiteView {
     pub profile: Classification,
     pub today: String,
     pub version: &'static str,
+    /// Whether the build has a subprocessors page and an FAQ (for the navigation bar).
+    pub subprocessors: bool,
+    pub faq: bool,
+}
+
+/// The `markdown` filter: a text as HTML, sanitised whatever the site's `html` setting.
+fn markdown_filter(text: &str, _: tera::Kwargs, _: &tera::State) -> String {
+    markdown(text, RawHtml::Sanitise)
 }
 
 /// Markdown to HTML. Raw HTML in the source is sanitised (ammonia: no scripts, no event

@@ -204,6 +204,11 @@ rules! {
         "a certificate named in crosswalk.yaml has expired";
     AUDIT_PREPARATION = "audit-preparation", Warning, Check,
         "an audit is near and a record its auditor will sample is missing or out of date";
+    // The trust center.
+    SECURITY_TXT = "security-txt", Error, Check,
+        "security.txt is misconfigured: no contact, a contact not mailto/https/tel, or `expires` past (a warning within 30 days)";
+    TRUST_LINK = "trust-link", Error, Check,
+        "a trust-center link (`request_access_url`, `contact`) is not a mailto: or https: address";
     // Build only.
     THEME = "theme", Error, Build,
         "the theme is unknown, a template is missing, or a template fails to render";

@@ -188,6 +188,8 @@ impl<'a> Build<'a> {
             profile: model.profile,
             today: model.today.to_string(),
             version: env!("CARGO_PKG_VERSION"),
+            subprocessors: crate::view::has_subprocessors(model),
+            faq: crate::view::has_faq(model),
         };
         let site_json = serde_json::to_vec(&site).unwrap_or_default();
         let t = Instant::now();

@@ -72,6 +72,15 @@ pub struct Config {
     /// too; internal and confidential builds always have them.
     #[serde(default)]
     pub public_gaps: bool,
+    /// Where the request-access sentence's button points (a `mailto:` or `https:` URL).
+    #[serde(default)]
+    pub request_access_url: Option<String>,
+    /// Who to write to: shown on the home page and in security.txt (docs/trust-center.md).
+    #[serde(default)]
+    pub contact: Option<crate::model::trust::Contact>,
+    /// `/.well-known/security.txt` (RFC 9116), written when set (docs/trust-center.md).
+    #[serde(default)]
+    pub security_txt: Option<crate::model::trust::SecurityTxt>,
     /// The file's text, kept to position diagnostics about its values.
     #[serde(skip)]
     pub source: String,
@@ -225,6 +234,9 @@ impl Config {
             request_access: None,
             evidence_page_size: default_evidence_page_size(),
             public_gaps: false,
+            request_access_url: None,
+            contact: None,
+            security_txt: None,
             source: String::new(),
         }
     }

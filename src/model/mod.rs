@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod records;
+pub mod trust;
 
 use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -241,6 +242,10 @@ pub struct DocumentMeta {
     pub summary: Option<String>,
     #[serde(default)]
     pub controls: Vec<String>,
+    /// Whether a build whose profile hides the document lists it anyway, title and summary
+    /// only (`on-request`), or not at all (`hidden`, the default). docs/trust-center.md.
+    #[serde(default)]
+    pub listing: trust::Listing,
 }
 
 /// A Markdown document with front matter, as loaded.

@@ -145,6 +145,9 @@ pub struct Model {
     pub public_key: Option<crate::load::PublicKey>,
     /// The SoA and ISMS records at or below the profile.
     pub records: crate::model::records::Records,
+    /// What the trust center shows of items above the profile (listed documents, public
+    /// subprocessor blocks): only the fields meant to be public (`resolve/trust.rs`).
+    pub trust: super::trust::Trust,
 }
 
 pub const HUB: &str = "iso27001";

@@ -15,6 +15,7 @@ mod page;
 mod paths;
 mod plan;
 mod soa;
+mod trust;
 
 /// Published paths, at their former place: new code takes them from `crate::resolve::paths`.
 pub use crate::resolve::paths::{control_url, doc_url, evidence_page_path, evidence_url, href};
@@ -31,3 +32,4 @@ pub use page::{
 pub use paths::{PUBLIC_KEY_URL, artifact_url, fw_url, gaps_url, has_gap_pages, pair_url};
 pub use plan::Plan;
 pub(crate) use plan::Planned;
+pub use trust::{SECURITY_TXT_PATH, has_faq, has_subprocessors, security_txt};

@@ -280,6 +280,7 @@ fn planned_pages(
         Planned::FrameworksIndex,
     ]);
     pages.extend(isms::pages(model, cov).into_iter().map(Planned::Ready));
+    pages.extend(super::trust::pages(model).into_iter().map(Planned::Ready));
     pages.extend((0..model.frameworks.len()).map(Planned::Framework));
     for fw in 0..model.frameworks.len() {
         pages.extend(
