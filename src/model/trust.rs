@@ -1,22 +1,13 @@
-//! The trust center's own content, as parsed: a document's listing tier, a supplier's public
-//! subprocessor block, the FAQ (`content/trust/faq.md`) and the settings of crosswalk.yaml's
-//! `contact:` and `security_txt:`. Field by field: docs/trust-center.md.
+//! The trust center's own content, as parsed: a supplier's public subprocessor block, the FAQ
+//! (`content/trust/faq.md`) and the settings of crosswalk.yaml's `contact:` and `security_txt:`
+//! (a document's listing tier, `Listing`, is with the documents in mod.rs). Field by field:
+//! docs/trust-center.md.
 
 use crate::base::diagnostic::{Diagnostic, Pos};
 use crate::base::rules;
 use crate::model::{Classification, Date};
 use serde::Deserialize;
 use std::path::Path;
-
-/// Whether a document above a build's profile is listed on it: `hidden` (the default: not at
-/// all) or `on-request` (its title and summary only, with the site's request-access sentence).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Listing {
-    #[default]
-    Hidden,
-    OnRequest,
-}
 
 /// A supplier's public block (`subprocessor:` in the supplier register): what a customer may
 /// know about a subprocessor, shown on every build whatever the register's classification.

@@ -8,8 +8,8 @@ use crate::base::diagnostic::{Diagnostic, Pos};
 use crate::base::rules;
 use crate::model::config::{CONFIG_FILE, Config};
 use crate::model::records::Records;
-use crate::model::trust::{Listing, Subprocessor};
-use crate::model::{Classification, Date, DocKind};
+use crate::model::trust::Subprocessor;
+use crate::model::{Classification, Date, DocKind, Listing};
 
 /// What the trust center shows besides the items at or below the profile. Every field here
 /// is deliberately public: nothing else of a listed document reaches the model.
