@@ -148,6 +148,7 @@ impl Theme {
             "package.html",
             "subprocessors.html",
             "faq.html",
+            "document_request.html",
         ] {
             if !tera.contains_template(required) {
                 return Err(Diagnostic::error(

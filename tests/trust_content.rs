@@ -267,6 +267,20 @@ fn on_request_documents_are_listed_but_not_counted() {
     assert!(index.contains("Write to trust@example.com for the rest."));
     assert!(!index.contains("PLAN-IR") && !index.contains("Secret playbook"));
     assert!(!site.out().join("plans/PLAN-IR.html").exists());
+    // Its stub page, named after its title: title, kind, summary and how to ask.
+    let stub = site.page("documents/request-incident-response-plan.html");
+    assert!(index.contains("href=\"request-incident-response-plan.html\""));
+    assert!(
+        stub.contains("<h1>Incident Response Plan</h1>")
+            && stub.contains("Plan · available on request")
+    );
+    assert!(
+        stub.contains("How we respond to incidents.")
+            && stub.contains("href=\"mailto:trust@example.com\"")
+    );
+    assert!(
+        !stub.contains("PLAN-IR") && !stub.contains("Secret playbook") && !stub.contains("CISO")
+    );
     // Not counted: CC7.3 is a gap on the public build, as without the plan.
     let control = site.page("controls/soc2/CC7.3.html");
     let without = {

@@ -178,6 +178,8 @@ struct OnRequestDoc {
     title: String,
     summary: Option<String>,
     anchor: String,
+    /// Its stub page, relative to the documents index.
+    url: String,
 }
 
 /// The documents index's "available on request" section, when anything is listed.
@@ -192,6 +194,7 @@ pub(super) fn on_request(model: &Model) -> Option<OnRequest> {
             title: l.title.clone(),
             summary: l.summary.clone(),
             anchor: l.anchor.clone(),
+            url: format!("{}.html", l.anchor),
         };
         match kinds.last_mut() {
             Some(k) if k.title == l.kind.plural() => k.documents.push(doc),
@@ -290,7 +293,47 @@ pub(super) fn pages(model: &Model) -> Vec<PageSpec> {
         pages.push(subprocessors_page(model));
     }
     pages.extend(faq_page(model));
+    pages.extend(
+        model
+            .trust
+            .on_request
+            .iter()
+            .map(|l| request_page(model, l)),
+    );
     pages
+}
+
+/// Where a document listed on request has its stub page: named after its anchor (a slug of
+/// its title), never its id.
+fn request_path(l: &crate::resolve::trust::Listed) -> String {
+    format!("documents/{}.html", l.anchor)
+}
+
+/// The stub page of a document listed on request: its title, kind and summary, and how to ask
+/// for it. Nothing else of the document reaches the model.
+fn request_page(model: &Model, l: &crate::resolve::trust::Listed) -> PageSpec {
+    #[derive(Serialize)]
+    struct V {
+        kind: &'static str,
+        summary: Option<String>,
+        request_access: Option<String>,
+        request_access_url: Option<String>,
+        contact: Option<Contact>,
+    }
+    let view = V {
+        kind: l.kind.singular(),
+        summary: l.summary.clone(),
+        request_access: model.config.request_access.clone(),
+        request_access_url: safe_link(&model.config.request_access_url),
+        contact: contact(model),
+    };
+    spec(
+        request_path(l),
+        "document_request.html",
+        l.title.clone(),
+        "documents",
+        view,
+    )
 }
 
 /// `url` if it is one the portal may link to (`check` reports any other).
