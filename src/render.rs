@@ -96,6 +96,8 @@ impl Theme {
         }
         let fingerprint = crate::base::hash::content_hash(&all);
         let mut tera = tera::Tera::new();
+        // Markdown inside a view (the FAQ's answers), always sanitised.
+        tera.register_filter("markdown", markdown_filter);
         let mut static_files = BTreeMap::new();
         let mut templates = Vec::new();
         for (rel, (shown, bytes)) in files {
@@ -145,6 +147,9 @@ impl Theme {
             "suppliers.html",
             "package.html",
             "updates.html",
+            "subprocessors.html",
+            "faq.html",
+            "document_request.html",
         ] {
             if !tera.contains_template(required) {
                 return Err(Diagnostic::error(
@@ -253,6 +258,14 @@ pub struct SiteView {
     pub version: &'static str,
     /// The Atom feed's path, when the build writes one (every page's `<head>` links it).
     pub feed: Option<&'static str>,
+    /// Whether the build has a subprocessors page and an FAQ (for the navigation bar).
+    pub subprocessors: bool,
+    pub faq: bool,
+}
+
+/// The `markdown` filter: a text as HTML, sanitised whatever the site's `html` setting.
+fn markdown_filter(text: &str, _: tera::Kwargs, _: &tera::State) -> String {
+    markdown(text, RawHtml::Sanitise)
 }
 
 /// Markdown to HTML. Raw HTML in the source is sanitised (ammonia: no scripts, no event

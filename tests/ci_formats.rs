@@ -468,6 +468,14 @@ fn every_diagnostic_check_reports_names_a_registered_rule() {
         &mut seen,
     );
 
+    // The trust center's settings (docs/trust-center.md).
+    let site = Site::bare();
+    site.write(
+        "crosswalk.yaml",
+        "title: T\nrequest_access_url: javascript:x\nsecurity_txt:\n  contact: security@example.com\n  expires: 2020-01-01\n",
+    );
+    assert_rules(&site, &[rules::SECURITY_TXT, rules::TRUST_LINK], &mut seen);
+
     // Every rule `check` runs was tripped above, so a new rule without a site here shows.
     let untested: Vec<&str> = rules::ALL
         .iter()

@@ -328,3 +328,192 @@ fn git_dates_and_messages_of_hidden_files_never_reach_a_lower_profile() {
         );
     }
 }
+
+/// A document above the profile with `listing: on-request`: the library shows its title and
+/// summary, and nothing else of it reaches any byte (its id, owner, version, dates, body, file
+/// name and controls change nothing); it covers no control on that build.
+#[test]
+fn an_on_request_document_shows_its_title_and_summary_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("site");
+    site(&root);
+    let listed = |id: &str,
+                  owner: &str,
+                  version: &str,
+                  approved: &str,
+                  control: &str,
+                  body: &str| {
+        format!(
+            "---\nid: {id}\ntitle: Okapi Response Plan QUAGGA1\nowner: {owner}\nversion: \"{version}\"\napproved: {approved}\nreview_every: 1 month\nclassification: confidential\nlisting: on-request\nsummary: How we respond QUAGGA2.\ncontrols: [{control}]\n---\n# Okapi Response Plan\n\n{body}\n"
+        )
+    };
+    // Every field but the title and the summary carries a marker.
+    let markers = [
+        ("id", "POL-OKAPI3"),
+        ("owner", "OKAPI4"),
+        ("version", "OKAPI5"),
+        ("approved", "2019-07-13"),
+        ("next review", "2019-08-13"),
+        ("body", "OKAPI6"),
+        ("file name", "okapi7"),
+        ("control", "A.8.9"),
+    ];
+    let file = "content/plans/okapi7.md";
+    write(
+        &root,
+        file,
+        &listed(
+            "POL-OKAPI3",
+            "OKAPI4",
+            "OKAPI5",
+            "2019-07-13",
+            "iso27001:A.8.9",
+            "OKAPI6",
+        ),
+    );
+    for profile in ["public", "internal"] {
+        let out = dir.path().join(format!("listed-{profile}"));
+        build(&root, &out, profile);
+        let snap = snapshot(&out);
+        for (field, marker) in markers {
+            for (path, bytes) in &snap {
+                let body = String::from_utf8_lossy(bytes).to_lowercase();
+                let name = path.to_string_lossy().to_lowercase();
+                let m = marker.to_lowercase();
+                // A.8.9 has a control page of its own: only its coverage may not change, which the
+                // comparison below checks.
+                if field == "control" {
+                    continue;
+                }
+                assert!(
+                    !name.contains(&m) && !body.contains(&m),
+                    "{profile}: the listed document's {field} ({marker}) is in {}",
+                    path.display()
+                );
+            }
+        }
+        let index =
+            String::from_utf8_lossy(&snap[&PathBuf::from("documents/index.html")]).into_owned();
+        assert!(
+            index.contains("QUAGGA1") && index.contains("QUAGGA2"),
+            "{profile}: title and summary listed"
+        );
+        assert!(
+            index.contains("id=\"request-okapi-response-plan-quagga1\""),
+            "{profile}: anchored by the title's slug"
+        );
+    }
+    // The same title and summary with every other field changed: not one byte differs.
+    let mut before = BTreeMap::new();
+    for profile in ["public", "internal"] {
+        let out = dir.path().join(format!("listed-{profile}"));
+        before.insert(profile, snapshot(&out));
+    }
+    fs::remove_file(root.join(file)).unwrap();
+    write(
+        &root,
+        "content/plans/other-name.md",
+        &listed(
+            "POL-OTHER",
+            "Someone else",
+            "9",
+            "2026-10-01",
+            "soc2:CC8.1",
+            "Other text.",
+        ),
+    );
+    for profile in ["public", "internal"] {
+        let out = dir.path().join(format!("changed-{profile}"));
+        build(&root, &out, profile);
+        let changed = snapshot(&out);
+        common::assert_same_files(
+            &before[profile],
+            &changed,
+            &format!("{profile} build, listed document with other hidden fields"),
+        );
+    }
+}
+
+/// A FAQ classified above the profile leaves no trace: the build equals the build without it.
+#[test]
+fn a_faq_above_the_profile_leaves_no_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("site");
+    site(&root);
+    let without = dir.path().join("without");
+    build(&root, &without, "public");
+    write(
+        &root,
+        "content/trust/faq.md",
+        "---\ntitle: Internal FAQ NARWHAL1\nclassification: internal\n---\n## NARWHAL2?\nNARWHAL3.\n",
+    );
+    let with = dir.path().join("with");
+    build(&root, &with, "public");
+    common::assert_same_files(
+        &snapshot(&with),
+        &snapshot(&without),
+        "public build, internal FAQ",
+    );
+    let internal = dir.path().join("internal");
+    build(&root, &internal, "internal");
+    let faq = fs::read_to_string(internal.join("faq.html")).unwrap();
+    assert!(faq.contains("NARWHAL1") && faq.contains("NARWHAL2") && faq.contains("NARWHAL3"));
+}
+
+/// A supplier's public block is shown with its name on every build, and nothing else of the
+/// (internal) register: changing a supplier's other fields, or a supplier without a block,
+/// changes no byte of a public build.
+#[test]
+fn the_supplier_register_shows_only_public_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("site");
+    site(&root);
+    let register = |service: &str, other: &str, assessed: &str| {
+        format!(
+            "classification: internal\nsuppliers:\n  - id: SUP-{other}\n    name: Ibis Hosting\n    service: {service}\n    criticality: high\n    data: [customer data]\n    assessed: {assessed}\n    reassess_every: 12 months\n    controls: [iso27001:A.5.19]\n    subprocessor:\n      purpose: Hosting\n      location: Ireland\n      data: [customer data]\n      since: 2024-01-15\n  - id: SUP-{other}-2\n    name: {other} Payroll\n    service: {service}\n    criticality: low\n    assessed: {assessed}\n    reassess_every: 24 months\n"
+        )
+    };
+    write(
+        &root,
+        "content/records/suppliers.yaml",
+        &register("TAPIR1 hosting", "TAPIR2", "2026-01-05"),
+    );
+    let a = dir.path().join("a");
+    build(&root, &a, "public");
+    let snap = snapshot(&a);
+    let page = String::from_utf8_lossy(&snap[&PathBuf::from("subprocessors.html")]).into_owned();
+    assert!(
+        page.contains("Ibis Hosting") && page.contains("Ireland") && page.contains("2024-01-15")
+    );
+    assert_eq!(
+        leaks_of(&snap, &["TAPIR1", "TAPIR2", "2026-01-05"]),
+        Vec::<String>::new()
+    );
+    write(
+        &root,
+        "content/records/suppliers.yaml",
+        &register("Other service", "ELSE", "2025-12-01"),
+    );
+    let b = dir.path().join("b");
+    build(&root, &b, "public");
+    common::assert_same_files(
+        &snap,
+        &snapshot(&b),
+        "public build, supplier fields changed",
+    );
+}
+
+/// Where any of `markers` appears (file names and contents, case-insensitive).
+fn leaks_of(snap: &BTreeMap<PathBuf, Vec<u8>>, markers: &[&str]) -> Vec<String> {
+    let mut found = Vec::new();
+    for m in markers {
+        let m = m.to_lowercase();
+        for (path, bytes) in snap {
+            let name = path.to_string_lossy().to_lowercase();
+            if name.contains(&m) || String::from_utf8_lossy(bytes).to_lowercase().contains(&m) {
+                found.push(format!("{m} in {}", path.display()));
+            }
+        }
+    }
+    found
+}

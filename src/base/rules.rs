@@ -207,6 +207,11 @@ rules! {
     // The updates feed.
     FEED_BASE_URL = "feed-base-url", Warning, Check,
         "public documents but no `base_url`: builds write no Atom feed";
+    // The trust center.
+    SECURITY_TXT = "security-txt", Error, Check,
+        "security.txt is misconfigured: no contact, a contact not mailto/https/tel, or `expires` past (a warning within 30 days)";
+    TRUST_LINK = "trust-link", Error, Check,
+        "a trust-center link (`request_access_url`, `contact`) is not a mailto: or https: address";
     // Build only.
     THEME = "theme", Error, Build,
         "the theme is unknown, a template is missing, or a template fails to render";

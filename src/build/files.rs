@@ -44,6 +44,9 @@ pub fn put_all(
             pk.pem.clone().into_bytes(),
         ));
     }
+    if let Some(text) = view::security_txt(model) {
+        extra.push((view::SECURITY_TXT_PATH.to_string(), text.into_bytes()));
+    }
     let (to_place, cache_same) = known.to_place(&places, &model.evidence, linked, writer);
     if !cache_same {
         extra.push((CACHE_FILE.to_string(), hash_cache(&places).to_json()));

@@ -193,6 +193,8 @@ impl<'a> Build<'a> {
                 .base_url
                 .as_ref()
                 .map(|_| crate::view::FEED_PATH),
+            subprocessors: crate::view::has_subprocessors(model),
+            faq: crate::view::has_faq(model),
         };
         let site_json = serde_json::to_vec(&site).unwrap_or_default();
         let t = Instant::now();

@@ -42,6 +42,7 @@ pub fn globals(model: &Model, theme: &str, site_json: &[u8]) -> u64 {
     model.ledger_exists.hash(&mut h);
     model.public_key.as_ref().map(|k| &k.pem).hash(&mut h);
     format!("{:?}", model.records).hash(&mut h);
+    model.trust.hash(&mut h);
     h.finish()
 }
 

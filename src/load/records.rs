@@ -46,6 +46,27 @@ pub(super) fn load_records(
             ),
         }
     }
+    load_faq(root, canonical_root, loaded, diags);
+}
+
+/// Reads the trust center's FAQ, if the site has one (docs/trust-center.md).
+fn load_faq(root: &Path, canonical_root: &Path, loaded: &mut Loaded, diags: &mut Vec<Diagnostic>) {
+    let rel = PathBuf::from(crate::model::trust::FAQ_FILE);
+    if !root.join(&rel).exists() {
+        return;
+    }
+    let parsed = read_site_file(root, canonical_root, &rel)
+        .and_then(|text| crate::model::trust::parse_faq(&rel, &text).map(|faq| (text, faq)));
+    match parsed {
+        Ok((text, faq)) => {
+            loaded.records.faq = Some(crate::model::records::Sourced {
+                path: rel,
+                text: std::sync::Arc::from(text.as_str()),
+                value: faq,
+            })
+        }
+        Err(d) => diags.push(d),
+    }
 }
 
 /// Files named by records (review minutes, audit reports) must exist inside the site.

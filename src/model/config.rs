@@ -79,6 +79,15 @@ pub struct Config {
     /// The updates feed (`feed.xml`): its title and how many entries it carries.
     #[serde(default)]
     pub feed: FeedSettings,
+    /// Where the request-access sentence's button points (a `mailto:` or `https:` URL).
+    #[serde(default)]
+    pub request_access_url: Option<String>,
+    /// Who to write to: shown on the home page and in security.txt (docs/trust-center.md).
+    #[serde(default)]
+    pub contact: Option<crate::model::trust::Contact>,
+    /// `/.well-known/security.txt` (RFC 9116), written when set (docs/trust-center.md).
+    #[serde(default)]
+    pub security_txt: Option<crate::model::trust::SecurityTxt>,
     /// The file's text, kept to position diagnostics about its values.
     #[serde(skip)]
     pub source: String,
@@ -259,6 +268,9 @@ impl Config {
             public_gaps: false,
             base_url: None,
             feed: FeedSettings::default(),
+            request_access_url: None,
+            contact: None,
+            security_txt: None,
             source: String::new(),
         }
     }

@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod records;
+pub mod trust;
 
 use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -244,6 +245,20 @@ pub struct DocumentMeta {
     /// What this version changed, in one line: shown on the updates page and in the feed.
     #[serde(default)]
     pub change: Option<String>,
+    /// Whether a build whose profile hides the document lists it anyway, title and summary
+    /// only (`on-request`), or not at all (`hidden`, the default). docs/trust-center.md.
+    #[serde(default)]
+    pub listing: Listing,
+}
+
+/// Whether a document above a build's profile is listed on it: `hidden` (the default: not at
+/// all) or `on-request` (its title and summary only, with the site's request-access sentence).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Listing {
+    #[default]
+    Hidden,
+    OnRequest,
 }
 
 /// A Markdown document with front matter, as loaded.

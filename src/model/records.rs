@@ -292,6 +292,9 @@ pub struct Supplier {
     pub controls: Vec<String>,
     #[serde(default)]
     pub evidence: Vec<String>,
+    /// The public block: shown on the subprocessors page of every build (docs/trust-center.md).
+    #[serde(default)]
+    pub subprocessor: Option<crate::model::trust::Subprocessor>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -325,6 +328,8 @@ pub struct Records {
     pub risks: Option<Sourced<RiskRegister>>,
     pub nonconformities: Option<Sourced<NonconformityLog>>,
     pub suppliers: Option<Sourced<SupplierRegister>>,
+    /// The trust center's FAQ (`content/trust/faq.md`), if the site has one.
+    pub faq: Option<Sourced<crate::model::trust::Faq>>,
 }
 
 pub const SOA_FILE: &str = "content/soa.yaml";
@@ -434,6 +439,13 @@ impl Records {
             .is_some_and(|r| r.value.classification > profile)
         {
             self.suppliers = None;
+        }
+        if self
+            .faq
+            .as_ref()
+            .is_some_and(|f| f.value.classification > profile)
+        {
+            self.faq = None;
         }
         self.reviews
             .sort_by_key(|r| std::cmp::Reverse(r.value.date));

@@ -11,6 +11,7 @@ mod lookup;
 pub mod model;
 pub mod paths;
 mod references;
+pub mod trust;
 
 pub use elements::{implied_relationship, met_mask};
 pub use lookup::nearest;
@@ -79,6 +80,10 @@ pub fn resolve(
     );
     check_record_refs(&records, lookup, &mut diags);
 
+    // The trust center: documents listed on request (title and summary only) and public
+    // subprocessor blocks, taken before the profile drops their items.
+    let trust = trust::trust(&documents, &records, profile);
+    trust::check_trust_config(&config, today, &mut diags);
     // The profile: what is above it is dropped here, before any page, count or index sees it.
     records.retain_up_to(profile);
     documents.retain(|d| d.doc.meta.classification <= profile);
@@ -104,6 +109,7 @@ pub fn resolve(
         public_key,
         records,
         commits: Default::default(),
+        trust,
     };
     (model, diags)
 }

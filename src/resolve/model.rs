@@ -148,6 +148,9 @@ pub struct Model {
     /// The date of the last commit of each document of the model (by its site path), for the
     /// updates feed; filled by the build (`load::git`), and only for documents the profile shows.
     pub commits: crate::load::git::CommitDates,
+    /// What the trust center shows of items above the profile (listed documents, public
+    /// subprocessor blocks): only the fields meant to be public (`resolve/trust.rs`).
+    pub trust: super::trust::Trust,
 }
 
 pub const HUB: &str = "iso27001";

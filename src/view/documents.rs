@@ -77,6 +77,13 @@ pub(super) fn documents_index(
     }
     let mut view = tera::Map::new();
     view.insert("kinds".into(), tera::Value::from(kinds));
+    // Documents above the profile listed on request: title and summary only.
+    if let Some(listed) = super::trust::on_request(model) {
+        let value =
+            tera::Value::try_from_serializable(&listed).unwrap_or_else(|_| tera::Value::none());
+        std::hash::Hash::hash(&value.to_string(), &mut hash);
+        view.insert("on_request".into(), value);
+    }
     Ok(PageSpec {
         path: DOCUMENTS_PATH.into(),
         template: "documents.html",

@@ -40,6 +40,8 @@ struct Home<'a> {
     timeline: Vec<TimelineEntry>,
     certifications: Vec<Certification>,
     request_access: Option<String>,
+    /// Contact, request-access button, FAQ and subprocessors links (`view/trust.rs`).
+    trust: super::trust::TrustLinks,
 }
 
 /// The home page. `served`: what each evidence record serves; `row`: a record's row.
@@ -103,6 +105,7 @@ pub(super) fn home<'a>(
         timeline: timeline(model),
         certifications: certifications(model),
         request_access: model.config.request_access.clone(),
+        trust: super::trust::trust_links(model),
     };
     spec(
         HOME_PATH.into(),

@@ -16,6 +16,7 @@ mod paths;
 mod plan;
 mod soa;
 pub mod updates;
+mod trust;
 
 /// Published paths, at their former place: new code takes them from `crate::resolve::paths`.
 pub use crate::resolve::paths::{control_url, doc_url, evidence_page_path, evidence_url, href};
@@ -33,3 +34,4 @@ pub use paths::{PUBLIC_KEY_URL, artifact_url, fw_url, gaps_url, has_gap_pages, p
 pub use plan::Plan;
 pub(crate) use plan::Planned;
 pub use updates::{FEED_PATH, FEED_XML, UPDATES_PATH};
+pub use trust::{SECURITY_TXT_PATH, has_faq, has_subprocessors, security_txt};

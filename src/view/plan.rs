@@ -282,6 +282,7 @@ fn planned_pages(
     pages.extend(isms::pages(model, cov).into_iter().map(Planned::Ready));
     // The changes page and the feed: few, and made from every item's dates, so viewed every time.
     pages.extend(super::updates::pages(model).into_iter().map(Planned::Ready));
+    pages.extend(super::trust::pages(model).into_iter().map(Planned::Ready));
     pages.extend((0..model.frameworks.len()).map(Planned::Framework));
     for fw in 0..model.frameworks.len() {
         pages.extend(
