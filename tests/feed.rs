@@ -486,3 +486,62 @@ fn an_edit_rebuilds_the_feed_as_a_clean_build_would() {
     assert!(feed.contains("attestation-soc2-2027-01-01"), "{feed}");
     assert_same_as_clean(&root, &out, dir.path(), "certification added");
 }
+
+/// Subprocessors added and removed reach the feed from the supplier register's public blocks
+/// (name, purpose, location, data, dates, notice), dated by the change; the register's other
+/// fields and suppliers without a public block never do.
+#[test]
+fn subprocessors_added_and_removed_are_entries_with_their_notice() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("site");
+    site(&root, Some(BASE));
+    write(
+        &root,
+        "content/records/suppliers.yaml",
+        "classification: internal\nsuppliers:\n  - id: SUP-IBIS\n    name: Ibis Hosting\n    service: PRIVATE1 hosting\n    criticality: high\n    data: [customer data]\n    assessed: 2026-01-05\n    reassess_every: 12 months\n    subprocessor:\n      purpose: Hosting of the service\n      location: Ireland\n      data: [customer data]\n      since: 2024-01-15\n  - id: SUP-HERON\n    name: Heron Chat\n    service: PRIVATE2 chat\n    criticality: low\n    data: [internal]\n    assessed: 2026-01-05\n    reassess_every: 24 months\n    subprocessor:\n      purpose: Support chat\n      location: United States\n      since: 2025-03-01\n      removed: 2026-09-30\n      notice: 2026-08-30\n  - id: SUP-PRIVATE3\n    name: PRIVATE4 Tools\n    service: internal tooling\n    criticality: low\n    data: [internal]\n    assessed: 2026-01-05\n    reassess_every: 24 months\n",
+    );
+    let out = dir.path().join("out");
+    build_into(&root, &out, &["--profile", "public"]);
+    let v = parse(&out.join("feed.xml"));
+    assert_eq!(v["bozo"], false, "{v:#}");
+    let es = entries(&v);
+    let find = |title: &str| {
+        es.iter()
+            .find(|e| e["title"] == title)
+            .unwrap_or_else(|| panic!("no entry {title:?} in {v:#}"))
+    };
+    let removed = find("Subprocessor removed: Heron Chat");
+    assert!(
+        removed["published"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-09-30")
+    );
+    assert_eq!(removed["summary"], "notice given 2026-08-30");
+    assert_eq!(removed["link"], format!("{BASE}subprocessors.html"));
+    let added = find("Subprocessor added: Heron Chat");
+    assert!(
+        added["published"]
+            .as_str()
+            .unwrap()
+            .starts_with("2025-03-01")
+    );
+    let ibis = find("Subprocessor added: Ibis Hosting");
+    assert_eq!(
+        ibis["summary"],
+        "purpose: Hosting of the service; location: Ireland; data: customer data"
+    );
+    let feed = std::fs::read_to_string(out.join("feed.xml")).unwrap();
+    let page = std::fs::read_to_string(out.join("updates.html")).unwrap();
+    for private in [
+        "PRIVATE1",
+        "PRIVATE2",
+        "PRIVATE3",
+        "PRIVATE4",
+        "SUP-IBIS",
+        "2026-01-05",
+    ] {
+        assert!(!feed.contains(private), "{private} in the feed");
+        assert!(!page.contains(private), "{private} on the updates page");
+    }
+}

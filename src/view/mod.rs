@@ -15,8 +15,8 @@ mod page;
 mod paths;
 mod plan;
 mod soa;
-pub mod updates;
 mod trust;
+pub mod updates;
 
 /// Published paths, at their former place: new code takes them from `crate::resolve::paths`.
 pub use crate::resolve::paths::{control_url, doc_url, evidence_page_path, evidence_url, href};
@@ -33,5 +33,5 @@ pub use page::{
 pub use paths::{PUBLIC_KEY_URL, artifact_url, fw_url, gaps_url, has_gap_pages, pair_url};
 pub use plan::Plan;
 pub(crate) use plan::Planned;
-pub use updates::{FEED_PATH, FEED_XML, UPDATES_PATH};
 pub use trust::{SECURITY_TXT_PATH, has_faq, has_subprocessors, security_txt};
+pub use updates::{FEED_PATH, FEED_XML, UPDATES_PATH};

@@ -53,7 +53,8 @@ pub struct Entry {
 pub fn entries(model: &Model) -> Vec<Entry> {
     let mut all = document_entries(model);
     all.extend(certification_entries(model));
-    // A new kind of entry (subprocessors added or removed, ...) is one more `extend` here.
+    all.extend(subprocessor_entries(model));
+    // A new kind of entry is one more `extend` here.
     all.sort_by(|a, b| b.sort.cmp(&a.sort).then_with(|| a.anchor.cmp(&b.anchor)));
     let mut seen = std::collections::HashSet::new();
     for e in &mut all {
@@ -93,6 +94,55 @@ fn document_entry(model: &Model, d: &ResolvedDocument) -> Entry {
         facts: vec![m.id.clone()],
         link: Some(doc_url(d)),
         sort: (m.approved, 0),
+    }
+}
+
+/// Subprocessors added and removed, from the public `subprocessor:` blocks of the supplier
+/// register: only the supplier's name and the block's own fields (docs/trust-center.md), dated by
+/// the change itself, with the notice date customers were given.
+fn subprocessor_entries(model: &Model) -> Vec<Entry> {
+    let mut out = Vec::new();
+    for s in &model.trust.subprocessors {
+        let b = &s.block;
+        let name = one_line(&s.name);
+        let notice = b.notice.map(|n| format!("notice given {n}"));
+        let mut facts = vec![
+            format!("purpose: {}", one_line(&b.purpose)),
+            format!("location: {}", one_line(&b.location)),
+        ];
+        if !b.data.is_empty() {
+            let data: Vec<String> = b.data.iter().map(|d| one_line(d)).collect();
+            facts.push(format!("data: {}", data.join(", ")));
+        }
+        // The notice belongs to the latest change: the removal when there is one.
+        if b.removed.is_none() {
+            facts.extend(notice.clone());
+        }
+        out.push(subprocessor_entry("added", &name, b.since, facts));
+        if let Some(removed) = b.removed {
+            out.push(subprocessor_entry(
+                "removed",
+                &name,
+                removed,
+                notice.into_iter().collect(),
+            ));
+        }
+    }
+    out
+}
+
+fn subprocessor_entry(what: &str, name: &str, date: Date, facts: Vec<String>) -> Entry {
+    Entry {
+        kind: "subprocessor",
+        label: format!("Subprocessor {what}"),
+        anchor: format!("subprocessor-{what}-{}-{date}", slug(name)),
+        title: name.to_string(),
+        date: date.to_string(),
+        updated: updated(date, None),
+        summary: (!facts.is_empty()).then(|| facts.join("; ")),
+        facts,
+        link: Some(super::trust::SUBPROCESSORS_PATH.to_string()),
+        sort: (date, 2),
     }
 }
 
