@@ -250,6 +250,8 @@ pub struct SiteView {
     pub profile: Classification,
     pub today: String,
     pub version: &'static str,
+    /// The fingerprint of the key that signs the portal's claims manifest, when it is signed.
+    pub claims_key: Option<String>,
 }
 
 /// Markdown to HTML. Raw HTML in the source is sanitised (ammonia: no scripts, no event
