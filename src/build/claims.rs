@@ -22,6 +22,17 @@ pub fn signer(root: &Path, config: &Config) -> Result<Option<Signer>, Diagnostic
     }
 }
 
+/// Whether the output at `dest` is signed as this build would sign it: by the same key, or
+/// not at all. A build after the key changed is never cut short.
+pub fn signed_alike(signer: Option<&Signer>, dest: &Path) -> bool {
+    let shipped = std::fs::read_to_string(dest.join(KEY)).ok();
+    match (signer, shipped) {
+        (None, None) => true,
+        (Some(s), Some(k)) => s.public_pem == k && dest.join(CLAIMS).is_file(),
+        _ => false,
+    }
+}
+
 /// Puts the public key that verifies the claims (before the files are listed: it is one).
 pub fn put_key(signer: &Signer, writer: &Writer) -> Result<(), Diagnostic> {
     writer.put(KEY, signer.public_pem.as_bytes())

@@ -133,6 +133,9 @@ impl<'a> Build<'a> {
     /// The report of a build that stops before loading the site: no input changed since the
     /// last build into this output, or only document bodies, spliced into their pages.
     pub fn stop_early(&mut self) -> Result<Option<BuildReport>, Diagnostic> {
+        if !claims::signed_alike(self.signer.as_ref(), &self.out.dest) {
+            return Ok(None);
+        }
         match self.tracker.shortcut(&self.out.dest) {
             Shortcut::Build => Ok(None),
             Shortcut::UpToDate(last) => Ok(Some(BuildReport {
