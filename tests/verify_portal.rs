@@ -367,9 +367,23 @@ fn a_build_without_a_key_writes_no_manifest_and_verify_portal_says_why() {
 
 #[test]
 fn a_new_key_or_none_rebuilds_even_when_no_input_changed() {
-    let (site, first, _) = signed_site();
+    let (site, first, first_public) = signed_site();
     let out = site.outside().join("portal");
+    let root = site.root.to_str().unwrap();
+    let o = out.to_str().unwrap();
+    let unsigned = [
+        "build",
+        "--root",
+        root,
+        "--today",
+        "2026-11-23",
+        "--output",
+        o,
+    ];
+    // Signed for the first time over an unsigned output: every file kept is read and hashed.
+    run_with_env(&site.root, &unsigned, &[]).assert_ok();
     build_signed(&site, &first, &out);
+    verify(&out, &["--key", first_public.to_str().unwrap()]).assert_ok();
     let (second, second_public) = keys(site.outside(), 8);
     build_signed(&site, &second, &out);
     verify(&out, &["--key", second_public.to_str().unwrap()]).assert_ok();
@@ -381,22 +395,7 @@ fn a_new_key_or_none_rebuilds_even_when_no_input_changed() {
     );
 
     // Unsigned: the manifest, its signature and the key go, and so does the footer line.
-    let root = site.root.to_str().unwrap();
-    let o = out.to_str().unwrap();
-    run_with_env(
-        &site.root,
-        &[
-            "build",
-            "--root",
-            root,
-            "--today",
-            "2026-11-23",
-            "--output",
-            o,
-        ],
-        &[],
-    )
-    .assert_ok();
+    run_with_env(&site.root, &unsigned, &[]).assert_ok();
     assert!(!out.join(".well-known").exists());
     assert!(
         !fs::read_to_string(out.join("index.html"))
