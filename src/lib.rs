@@ -13,6 +13,7 @@
 //! view         the serialisable views the templates see, one per page
 //! render       views to HTML (parallel, in memory)
 //! write        the output written beside and renamed into place
+//! claims       the signed claims manifest and `verify-portal`
 //! incremental  page keys and what the last build left: what makes a rebuild cheap
 //! build        the view -> render -> write loop; publishing a generation
 //! site         Site: open, analyse, check, build
@@ -30,6 +31,7 @@
 pub mod analyse;
 pub mod base;
 pub mod build;
+pub mod claims;
 pub mod diff;
 pub mod import;
 pub mod incremental;

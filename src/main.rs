@@ -103,6 +103,8 @@ enum Command {
     Seal(cmd::seal::Args),
     /// Re-hash every sealed artifact and check the ledger's chain and signatures
     Verify(cmd::verify::Args),
+    /// Check a portal (or a downloaded copy) against its signed claims manifest, offline
+    VerifyPortal(cmd::verify_portal::Args),
     /// Write a self-contained evidence package (folder and .zip) for one audit
     Package(cmd::package::Args),
     /// Print the input pack for the next management review (Markdown)
@@ -136,6 +138,7 @@ fn main() -> ExitCode {
         Command::Schema(a) => cmd::schema::run(a),
         Command::Seal(a) => cmd::seal::run(a),
         Command::Verify(a) => cmd::verify::run(a),
+        Command::VerifyPortal(a) => cmd::verify_portal::run(a),
         Command::Package(a) => cmd::package::run(a),
         Command::Completions(a) => cmd::completions::run(a),
         Command::Man(a) => cmd::completions::man(a),

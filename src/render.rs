@@ -261,6 +261,8 @@ pub struct SiteView {
     /// Whether the build has a subprocessors page and an FAQ (for the navigation bar).
     pub subprocessors: bool,
     pub faq: bool,
+    /// The fingerprint of the key that signs the portal's claims manifest, when it is signed.
+    pub claims_key: Option<String>,
 }
 
 /// The `markdown` filter: a text as HTML, sanitised whatever the site's `html` setting.

@@ -12,6 +12,8 @@ use crate::base::rules;
 use rayon::prelude::*;
 use std::path::{Component, Path, PathBuf};
 
+mod sha256;
+
 /// Marks a folder as crosswalk output, so a rebuild may replace it. A folder without it is never
 /// replaced: it may hold someone's files.
 pub const MARKER: &str = ".crosswalk-output";
@@ -155,11 +157,15 @@ pub struct PagePatch {
 /// each page's path and its bytes as they are now, which must match the manifest (a page edited
 /// by hand is not patched: `None`, and nothing is written). Each page is written beside its
 /// target and renamed over it, then the manifest, with those pages' lines rewritten, the same way.
+/// `extra` makes files from the patched pages (path, new bytes), which the manifest must list
+/// already and which are replaced with the pages (the claims manifest and its signature);
+/// `None` from it patches nothing.
 pub fn patch_pages(
     dest: &Path,
     manifest: Option<String>,
     mut make: impl FnMut(&str, &[u8]) -> Option<PagePatch>,
     pages: &[String],
+    extra: impl FnOnce(&[(&str, &[u8])]) -> Option<Vec<(String, Vec<u8>)>>,
 ) -> Option<usize> {
     if !dest.join(MARKER).exists() {
         return None;
@@ -182,11 +188,23 @@ pub fn patch_pages(
         text.replace_range(at, &patch.input);
         patches.push((target, patch));
     }
+    let patched: Vec<(&str, &[u8])> = pages
+        .iter()
+        .zip(&patches)
+        .map(|(page, (_, p))| (page.as_str(), p.bytes.as_slice()))
+        .collect();
+    let mut others = Vec::new();
+    for (rel, bytes) in extra(&patched)? {
+        let at = manifest_hash_at(&text, 'F', &rel)?;
+        text.replace_range(at, &content_hash(&bytes));
+        others.push((safe_join(dest, &rel).ok()?, bytes));
+    }
     let mut staged = Vec::new();
     let manifest = dest.join(MANIFEST);
     let files = patches
         .iter()
         .map(|(t, p)| (t.as_path(), p.bytes.as_slice()))
+        .chain(others.iter().map(|(t, b)| (t.as_path(), b.as_slice())))
         .chain([(manifest.as_path(), text.as_bytes())]);
     for (target, bytes) in files {
         let tmp = tmp_beside(target);
@@ -254,6 +272,8 @@ struct State {
     /// How many of the files put or kept the previous manifest lists: when all of them, no
     /// file has to be removed.
     listed_before: usize,
+    /// SHA-256 of the files written or placed, when the writer keeps them (`keep_sha256`).
+    sha256: std::collections::HashMap<String, String>,
 }
 
 /// Writes a build's files into its output folder as they are produced, from many threads at
@@ -267,6 +287,8 @@ pub struct Writer {
     trusted: bool,
     state: std::sync::Mutex<State>,
     finished: bool,
+    /// Whether each file's SHA-256 is kept, for the claims manifest.
+    keep_sha256: bool,
 }
 
 fn io_err(what: &str, p: &Path, e: std::io::Error) -> Diagnostic {
@@ -305,6 +327,7 @@ impl Writer {
             trusted,
             state: Default::default(),
             finished: false,
+            keep_sha256: false,
         })
     }
 
@@ -365,6 +388,10 @@ impl Writer {
         if let Some(t) = self.target(rel, content_hash(bytes))? {
             fp("cannot write", &t)?;
             std::fs::write(&t, bytes).map_err(|e| io_err("cannot write", &t, e))?;
+            if self.keep_sha256 {
+                let sha = crate::base::hash::sha256_hex(bytes);
+                self.state().sha256.insert(rel.to_string(), sha);
+            }
         }
         Ok(())
     }
@@ -374,6 +401,10 @@ impl Writer {
         // The mode is part of the recorded hash: switching between `link` and `copy` replaces
         // every published file, not only those whose content changed.
         let mode = if self.link { "link" } else { "copy" };
+        if self.keep_sha256 {
+            let mut st = self.state();
+            st.sha256.insert(rel.to_string(), sha256.to_string());
+        }
         if let Some(t) = self.target(rel, format!("{mode}:sha256:{sha256}"))? {
             fp("cannot write", &t)?;
             place_file(src, &t, self.link).map_err(|e| io_err("cannot copy", src, e))?;

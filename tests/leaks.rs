@@ -166,8 +166,40 @@ fn secrets(root: &Path) -> Vec<PathBuf> {
     ]
 }
 
+/// Builds signed with a throwaway key kept beside the site, so the claims manifest and its
+/// signature (`.well-known/crosswalk-claims.*`: every file's name and hash, documents and
+/// evidence) are held to the same byte-for-byte rule as the pages.
 fn build(root: &Path, out: &Path, profile: &str) {
-    common::build_into(root, out, &["--profile", profile]);
+    use ed25519_dalek::pkcs8::EncodePrivateKey;
+    let key = root.parent().unwrap().join("claims-key.pem");
+    if !key.exists() {
+        let sk = ed25519_dalek::SigningKey::from_bytes(&[5u8; 32]);
+        fs::write(
+            &key,
+            sk.to_pkcs8_pem(Default::default()).unwrap().as_bytes(),
+        )
+        .unwrap();
+    }
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_crosswalk"))
+        .args([
+            "build",
+            "--today",
+            "2026-11-23",
+            "--profile",
+            profile,
+            "--root",
+        ])
+        .arg(root)
+        .arg("--output")
+        .arg(out)
+        .env("CROSSWALK_SIGNING_KEY", &key)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        out.join(".well-known/crosswalk-claims.json").is_file(),
+        "a signed build has a claims manifest"
+    );
 }
 
 fn leaks(snap: &BTreeMap<PathBuf, Vec<u8>>) -> Vec<String> {

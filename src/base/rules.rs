@@ -233,6 +233,8 @@ rules! {
         "import: the folder to import into is refused (not empty, a file, the current folder)";
     OSCAL = "oscal", Error, Command,
         "oscal import: the file is not an OSCAL catalog or mapping-collection crosswalk can read";
+    PORTAL_CLAIMS = "portal-claims", Error, Command,
+        "verify-portal: the portal's claims manifest is missing, unsigned or not signed by the key given";
 }
 
 /// The rule with this id.

@@ -6,6 +6,7 @@
 //! known unchanged, and tells what it built. In `serve` the tracker holds the session of
 //! earlier builds, borrowed for the whole build, and lends it to the load (`for_loading`).
 
+pub mod claims;
 pub mod files;
 pub mod output;
 pub mod pages;
@@ -52,6 +53,8 @@ pub struct Build<'a> {
     progress: Progress,
     started: Instant,
     timings: Vec<(&'static str, Duration)>,
+    /// The key that signs the portal's claims manifest, if any (`claims.rs`).
+    signer: Option<crate::claims::Signer>,
 }
 
 /// The pages a build made, with the writer that holds them until the build finishes.
@@ -62,6 +65,8 @@ pub struct Made {
     views: usize,
     files_published: usize,
     linked: bool,
+    /// The portal's claims, without its files, when it is signed.
+    claims: Option<crate::claims::Claims>,
 }
 
 impl<'a> Build<'a> {
@@ -78,6 +83,10 @@ impl<'a> Build<'a> {
         let t = &settings.tracking;
         let out = OutputDir::open(root, output, t.own_output, settings.no_wait, settings.quiet)?;
         let force = t.force;
+        let signer = match t.own_output {
+            true => None,
+            false => claims::signer(root, config)?,
+        };
         let s = Instant::now();
         let mut tracker = Tracker::open(root, &out.dest, settings.today?, settings.tracking);
         let mut timings = vec![("stamp", s.elapsed())];
@@ -93,6 +102,7 @@ impl<'a> Build<'a> {
             progress,
             started,
             timings,
+            signer,
         })
     }
 
@@ -123,6 +133,9 @@ impl<'a> Build<'a> {
     /// The report of a build that stops before loading the site: no input changed since the
     /// last build into this output, or only document bodies, spliced into their pages.
     pub fn stop_early(&mut self) -> Result<Option<BuildReport>, Diagnostic> {
+        if !claims::signed_alike(self.signer.as_ref(), &self.out.dest) {
+            return Ok(None);
+        }
         match self.tracker.shortcut(&self.out.dest) {
             Shortcut::Build => Ok(None),
             Shortcut::UpToDate(last) => Ok(Some(BuildReport {
@@ -145,7 +158,9 @@ impl<'a> Build<'a> {
     fn splice(&mut self, splice: &Splice) -> Result<Option<BuildReport>, Diagnostic> {
         let t = Instant::now();
         let (work, manifest) = self.out.to_patch()?;
-        let Some(spliced) = splice.apply(self.root, self.config.html, &work, manifest) else {
+        let signer = self.signer.as_ref();
+        let Some(spliced) = splice.apply(self.root, self.config.html, &work, manifest, signer)
+        else {
             return Ok(None);
         };
         let written = spliced.written;
@@ -195,6 +210,7 @@ impl<'a> Build<'a> {
                 .map(|_| crate::view::FEED_PATH),
             subprocessors: crate::view::has_subprocessors(model),
             faq: crate::view::has_faq(model),
+            claims_key: self.signer.as_ref().map(|s| s.fingerprint.clone()),
         };
         let site_json = serde_json::to_vec(&site).unwrap_or_default();
         let t = Instant::now();
@@ -206,7 +222,19 @@ impl<'a> Build<'a> {
         let t = Instant::now();
         let renderer = Renderer::new(theme, &site);
         let linked = self.config.evidence_files == EvidenceFiles::Link;
-        let writer = self.out.writer(linked, self.tracker.last_manifest())?;
+        let mut writer = self.out.writer(linked, self.tracker.last_manifest())?;
+        let claims = match &self.signer {
+            Some(signer) => {
+                writer.keep_sha256();
+                claims::put_key(signer, &writer)?;
+                Some(crate::claims::made::claims(
+                    model,
+                    coverage,
+                    &signer.fingerprint,
+                ))
+            }
+            None => None,
+        };
         let previous = writer
             .previous()
             .filter(|_| !self.force)
@@ -239,6 +267,7 @@ impl<'a> Build<'a> {
             views,
             files_published,
             linked,
+            claims,
         })
     }
 
@@ -251,6 +280,11 @@ impl<'a> Build<'a> {
     ) -> Result<BuildReport, Diagnostic> {
         let t = Instant::now();
         let (inputs, recorded) = Recorded::split(made.records);
+        if let (Some(signer), Some(c)) = (&self.signer, made.claims) {
+            let t = Instant::now();
+            claims::put_claims(signer, c, &made.writer)?;
+            self.timings.push(("claims", t.elapsed()));
+        }
         let defer = self.tracker.before_writing();
         let (stats, manifest, unsaved) =
             made.writer.finish_with(Some(inputs), Vec::new(), defer)?;

@@ -18,6 +18,7 @@ pub mod seal;
 #[cfg(feature = "serve")]
 pub mod serve;
 pub mod verify;
+pub mod verify_portal;
 
 use crosswalk::base::diagnostic::Diagnostics;
 use crosswalk::site::{Analysis, Options, Site};

@@ -3,6 +3,8 @@
 //! document's own page can differ, and only where its body is: the new body is rendered and
 //! spliced into the page at the place the stamp recorded, without loading the site.
 
+use crate::base::hash::sha256_hex;
+use crate::claims::{self, Signer};
 use crate::incremental::stamp::{DocStamp, doc_fm_hash};
 use crate::model::DocKind;
 use crate::model::config::RawHtml;
@@ -34,6 +36,7 @@ impl Splice {
         html: RawHtml,
         dest: &Path,
         manifest: Option<String>,
+        signer: Option<&Signer>,
     ) -> Option<Spliced> {
         let canonical_root = root.canonicalize().ok()?;
         let mut by_page = BTreeMap::new();
@@ -49,6 +52,10 @@ impl Splice {
         }
         let mut spans = Vec::new();
         let pages: Vec<String> = by_page.keys().cloned().collect();
+        let signed = dest.join(claims::CLAIMS).exists();
+        if signed != signer.is_some() {
+            return None;
+        }
         let written = write::patch_pages(
             dest,
             manifest,
@@ -64,7 +71,35 @@ impl Splice {
                 })
             },
             &pages,
+            |patched| match signer {
+                Some(signer) => resign(dest, signer, patched),
+                None => Some(Vec::new()),
+            },
         )?;
         Some(Spliced { written, spans })
     }
+}
+
+/// The claims manifest of the output at `dest` with the pages `patched` rehashed, and its new
+/// signature; `None` unless `signer`'s key signed the manifest there.
+fn resign(
+    dest: &Path,
+    signer: &Signer,
+    patched: &[(&str, &[u8])],
+) -> Option<Vec<(String, Vec<u8>)>> {
+    let old = std::fs::read(dest.join(claims::CLAIMS)).ok()?;
+    let sig = std::fs::read(dest.join(claims::SIGNATURE)).ok()?;
+    if !claims::signed_by(&old, &sig, &signer.key.verifying_key()) {
+        return None;
+    }
+    let changed: Vec<(String, String)> = patched
+        .iter()
+        .map(|(page, bytes)| (page.to_string(), sha256_hex(bytes)))
+        .collect();
+    let bytes = claims::rehash(&old, &changed)?;
+    let sig = claims::sign(&bytes, &signer.key);
+    Some(vec![
+        (claims::CLAIMS.to_string(), bytes),
+        (claims::SIGNATURE.to_string(), sig),
+    ])
 }
