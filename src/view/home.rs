@@ -1,6 +1,7 @@
-//! The home page: the frameworks in scope, counts of fresh and stale evidence and documents, the
-//! earliest reviews and records due or overdue, the most reused evidence, certifications and the
-//! certification timeline.
+//! The home page, a trust center: certifications and attestations, the frameworks in scope with
+//! their disclosed coverage and control categories, the certification timeline, the most reused
+//! evidence and, where the build discloses ISMS health, counts of fresh and stale evidence and
+//! documents and the earliest reviews and records due or overdue.
 
 use super::evidence::{EvidenceRow, Served};
 use super::frameworks::{FwCard, fw_card};
@@ -40,6 +41,11 @@ struct Home<'a> {
     timeline: Vec<TimelineEntry>,
     certifications: Vec<Certification>,
     request_access: Option<String>,
+    /// ISMS health (the tiles, overdue reviews, expired and expiring evidence) is shown
+    /// (`disclose: health`); without it those counts and lists are left empty.
+    health: bool,
+    /// Some framework in scope shows coverage figures.
+    figures: bool,
 }
 
 /// The home page. `served`: what each evidence record serves; `row`: a record's row.
@@ -83,6 +89,8 @@ pub(super) fn home<'a>(
         .map(|i| fw_card(model, cov, i))
         .collect();
     let other_frameworks = model.frameworks.len() - in_scope.len();
+    let health = cov.disclosed.as_ref().is_none_or(|d| d.disclosure.health);
+    let figures = in_scope.iter().any(FwCard::shown);
     let view = Home {
         in_scope,
         evidence_total: ev_due.len(),
@@ -103,7 +111,10 @@ pub(super) fn home<'a>(
         timeline: timeline(model),
         certifications: certifications(model),
         request_access: model.config.request_access.clone(),
+        health,
+        figures,
     };
+    let view = if health { view } else { without_health(view) };
     spec(
         HOME_PATH.into(),
         "index.html",
@@ -111,6 +122,26 @@ pub(super) fn home<'a>(
         "home",
         view,
     )
+}
+
+/// `view` without what tells the ISMS's health: its counts and due or overdue lists.
+fn without_health(view: Home) -> Home {
+    Home {
+        evidence_total: 0,
+        evidence_fresh: 0,
+        evidence_due_soon: 0,
+        evidence_stale: 0,
+        documents_total: 0,
+        documents_overdue: 0,
+        documents_due_soon: 0,
+        overdue_reviews: Vec::new(),
+        overdue_more: 0,
+        stale_evidence: Vec::new(),
+        stale_more: 0,
+        due_soon: Vec::new(),
+        due_soon_more: 0,
+        ..view
+    }
 }
 
 /// The items of `dates` (each item's date and freshness, by index) whose freshness is `f`, with

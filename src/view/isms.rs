@@ -100,6 +100,7 @@ pub struct Certification {
     certificate: Option<String>,
     detail: String,
     framework: String,
+    scope: Option<String>,
     /// certified, expired, report, in progress or planned.
     status: &'static str,
     title: String,
@@ -148,6 +149,7 @@ pub fn certifications(model: &Model) -> Vec<Certification> {
                 certificate: c.certificate.clone(),
                 detail,
                 framework: c.framework.clone(),
+                scope: c.scope.clone(),
                 status,
                 title,
             })
