@@ -89,7 +89,12 @@ fn figures(whole: &Model, cov: &Coverage, fi: usize) -> Option<Figures> {
             continue;
         }
         let cc = &cov.per_control[fi][ci];
-        elements_met += cc.met_count() as usize;
+        // A control an item names is met in full, whatever crosswalks say of its elements.
+        elements_met += if cc.direct.is_empty() {
+            cc.met_count() as usize
+        } else {
+            cc.elements as usize
+        };
         elements += cc.elements as usize;
         let Some(g) = groups.iter_mut().find(|g| g.id == c.group) else {
             continue;

@@ -80,6 +80,11 @@ fn card_figures(cov: &Coverage, fi: usize) -> Option<Figures> {
     }
 }
 
+/// Whether ISMS health (expired evidence, overdue reviews) is shown (`disclose: health`).
+pub(super) fn health_shown(cov: &Coverage) -> bool {
+    cov.disclosed.as_ref().is_none_or(|d| d.disclosure.health)
+}
+
 /// Whether each control's own status is shown (`disclose: control_status`).
 pub(super) fn status_shown(cov: &Coverage) -> bool {
     cov.disclosed
@@ -110,7 +115,12 @@ pub(super) fn fw_card(model: &Model, cov: &Coverage, fi: usize) -> FwCard {
         inherited: s.inherited,
         partial: s.partial,
         gap: s.gap,
-        without_fresh_evidence: s.without_fresh_evidence,
+        // Expired evidence is ISMS health, shown where the build discloses it.
+        without_fresh_evidence: if health_shown(cov) {
+            s.without_fresh_evidence
+        } else {
+            0
+        },
         w_covered: pct_num(s.covered, s.controls),
         w_inherited: pct_num(s.inherited, s.controls),
         w_partial: pct_num(s.partial, s.controls),

@@ -4,7 +4,7 @@
 //! documents and the earliest reviews and records due or overdue.
 
 use super::evidence::{EvidenceRow, Served};
-use super::frameworks::{FwCard, fw_card};
+use super::frameworks::{FwCard, fw_card, health_shown};
 use super::isms::{Certification, TimelineEntry, certifications, timeline};
 use super::links::{ItemLink, item_link};
 use super::page::{PageSpec, spec};
@@ -89,7 +89,7 @@ pub(super) fn home<'a>(
         .map(|i| fw_card(model, cov, i))
         .collect();
     let other_frameworks = model.frameworks.len() - in_scope.len();
-    let health = cov.disclosed.as_ref().is_none_or(|d| d.disclosure.health);
+    let health = health_shown(cov);
     let figures = in_scope.iter().any(FwCard::shown);
     let view = Home {
         in_scope,
