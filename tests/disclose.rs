@@ -91,7 +91,12 @@ fn every_profile_shows_the_figures_of_the_whole_isms() {
         ] {
             let shown = on(&figures, page);
             assert!(!shown.is_empty(), "{profile}: no figures on {page}");
-            assert_eq!(shown, on(&whole, page), "{profile}: {page}");
+            let mut all = on(&whole, page);
+            // How many covered controls lack current evidence is ISMS health: not on public.
+            if profile == "public" {
+                all.retain(|k, _| !k.starts_with("stale:"));
+            }
+            assert_eq!(shown, all, "{profile}: {page}");
         }
     }
     // A.5.1 (public), A.5.1-A.5.20 (internal), A.8.1-A.8.12 (confidential): 32 of 93, not 1.

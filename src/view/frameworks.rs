@@ -36,6 +36,8 @@ pub(super) struct FwCard {
     in_scope: bool,
     /// Whether the figures below are shown; when not, they are all zero.
     shown: bool,
+    /// Whether ISMS health is shown (`without_fresh_evidence`; else it is zero).
+    health: bool,
     controls: usize,
     covered: usize,
     inherited: usize,
@@ -110,6 +112,7 @@ pub(super) fn fw_card(model: &Model, cov: &Coverage, fi: usize) -> FwCard {
         url: fw_url(f.slug()),
         in_scope: f.in_scope,
         shown,
+        health: health_shown(cov),
         controls: s.controls,
         covered: s.covered,
         inherited: s.inherited,
