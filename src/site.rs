@@ -5,6 +5,7 @@
 //! build as `&mut Session` (`build_with`), for its whole length.
 
 use crate::analyse::coverage::{self, Coverage};
+use crate::analyse::disclosed;
 use crate::analyse::freshness::{Freshness, evidence_expiry, next_review};
 use crate::analyse::overlap::{self, Pair};
 use crate::base::diagnostic::{Diagnostic, Diagnostics, Pos};
@@ -13,8 +14,8 @@ use crate::build::{Build, Settings};
 use crate::incremental::Tracking;
 use crate::load;
 use crate::load::cache::HashCache;
-use crate::model::Date;
 use crate::model::config::Config;
+use crate::model::{Classification, Date};
 use crate::render::Theme;
 use crate::resolve::{self, Model, SealState};
 use crate::view;
@@ -132,14 +133,26 @@ impl Site {
             Some(s) => s.load(&self.root, &self.config, read_cache),
         };
         timings.push(("load", t.elapsed()));
+        let disclosure = self.config.disclosure(name).map_err(|m| {
+            Diagnostic::error("<command line>", m.to_string()).with_rule(rules::USAGE)
+        })?;
         let t = Instant::now();
-        let (model, resolve_diags) = resolve::resolve(loaded, self.config.clone(), today, profile);
+        let (whole, resolve_diags) = resolve::resolve_whole(loaded, self.config.clone(), today);
         timings.push(("resolve", t.elapsed()));
+        // The figures of the whole ISMS, numbers only, taken before the profile drops anything;
+        // a confidential build sees every item, so its own coverage gives them.
         let t = Instant::now();
-        let ((coverage, stale), pairs) = rayon::join(
+        let disclosed = (profile < Classification::Confidential)
+            .then(|| disclosed::compute(&whole, &coverage::compute(&whole), disclosure));
+        let model = resolve::restrict(whole, profile);
+        timings.push(("disclosed", t.elapsed()));
+        let t = Instant::now();
+        let ((mut coverage, stale), pairs) = rayon::join(
             || rayon::join(|| coverage::compute(&model), || staleness(&model)),
             || overlap::all_pairs(&model),
         );
+        coverage.disclosed =
+            Some(disclosed.unwrap_or_else(|| disclosed::compute(&model, &coverage, disclosure)));
         let readiness = crate::analyse::readiness::check(&model, &coverage);
         timings.push(("analyse", t.elapsed()));
         let mut diagnostics = Diagnostics::default();

@@ -81,7 +81,13 @@ fn home_figures(html: &str, slug: &str) -> Vec<usize> {
     html[start..end]
         .split("<td class=\"num\">")
         .skip(1)
-        .map(|s| s[..s.find('<').unwrap()].trim().parse().unwrap())
+        .map(|s| {
+            // Each figure sits in its disclosed-aggregate mark: `<span data-aggregate=..>N</span>`.
+            let s = s
+                .strip_prefix("<span")
+                .map_or(s, |t| &t[t.find('>').unwrap() + 1..]);
+            s[..s.find('<').unwrap()].trim().parse().unwrap()
+        })
         .collect()
 }
 

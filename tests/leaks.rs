@@ -1,8 +1,12 @@
 //! Nothing classified above a build's profile may leave a trace in that build: the strongest
-//! check is that the output is byte-for-byte what it would be if the item did not exist at all.
+//! check is that the output is byte-for-byte what it would be if the item did not exist at all,
+//! but inside the aggregates the build discloses (elements marked `data-aggregate`: figures over
+//! the whole ISMS, naming no item), which equal the confidential build's.
 //! The site has a `base_url`, so that covers the updates feed (`feed.xml`) too; with git, the
 //! commit dates and messages of hidden files stay out as well.
 
+#[path = "common/aggregates.rs"]
+mod aggregates;
 mod common;
 
 use common::{snapshot, write_file as write};
@@ -223,13 +227,16 @@ fn lower_profiles_are_byte_identical_to_a_site_without_the_confidential_items() 
     let root = dir.path().join("site");
     site(&root);
     let hidden = secrets(&root);
+    let confidential = dir.path().join("confidential");
+    build(&root, &confidential, "confidential");
+    let (_, whole) = aggregates::mask_snapshot(&snapshot(&confidential));
     for profile in ["public", "internal"] {
         let with = dir.path().join(format!("with-{profile}"));
         build(&root, &with, profile);
         let snap = snapshot(&with);
         assert_eq!(leaks(&snap), Vec::<String>::new(), "{profile} build leaks");
         // Same site without the confidential files: not one byte may differ (no count, no
-        // percentage, no file name).
+        // percentage, no file name) but the disclosed aggregates.
         let stash = dir.path().join("stash");
         fs::create_dir_all(&stash).unwrap();
         for (i, p) in hidden.iter().enumerate() {
@@ -242,12 +249,42 @@ fn lower_profiles_are_byte_identical_to_a_site_without_the_confidential_items() 
             fs::rename(stash.join(i.to_string()), p).unwrap();
         }
         write(&root, SHARED, &shared_full());
-        let other = snapshot(&without);
+        let (masked, figures) = aggregates::mask_snapshot(&snap);
+        let (other, other_figures) = aggregates::mask_snapshot(&snapshot(&without));
         common::assert_same_files(
-            &snap,
+            &masked,
             &other,
-            &format!("{profile} build, with and without the confidential items"),
+            &format!("{profile} build, with and without the confidential items, aggregates masked"),
         );
+        // The aggregates count the hidden items: they differ from the site without them, and
+        // every one equals the confidential build's on the same page.
+        assert!(!figures.is_empty(), "{profile}: no aggregate marked");
+        assert_ne!(
+            figures, other_figures,
+            "{profile}: aggregates ignore hidden items"
+        );
+        for ((page, key), value) in &figures {
+            if let Some(w) = whole.get(&(page.clone(), key.clone())) {
+                assert_eq!(
+                    value,
+                    w,
+                    "{profile}: {key} on {} differs from the confidential build",
+                    page.display()
+                );
+            }
+        }
+        for key in [
+            "coverage:iso27001",
+            "coverage:soc2",
+            "category:iso27001:A.8",
+        ] {
+            let at = (PathBuf::from("index.html"), key.to_string());
+            assert_eq!(figures.get(&at), whole.get(&at), "{profile}: {key}");
+            assert!(
+                figures.contains_key(&at),
+                "{profile}: {key} missing from the home page"
+            );
+        }
     }
 }
 

@@ -91,7 +91,7 @@ pub fn by_item(
 }
 
 /// Headline figures for one framework, over its counted controls.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Summary {
     pub controls: usize,
     pub covered: usize,
@@ -118,6 +118,9 @@ pub struct Coverage {
     /// per_control[fw][ctl]
     pub per_control: Vec<Vec<ControlCoverage>>,
     pub summaries: Vec<Summary>,
+    /// The whole ISMS's figures this build may show (`disclosed::compute`), set by the site
+    /// before its pages are made; `None` elsewhere.
+    pub disclosed: Option<super::disclosed::Disclosed>,
 }
 
 impl Coverage {
@@ -235,6 +238,7 @@ pub fn compute(model: &Model) -> Coverage {
     Coverage {
         per_control,
         summaries,
+        disclosed: None,
     }
 }
 

@@ -46,6 +46,12 @@ pub fn globals(model: &Model, theme: &str, site_json: &[u8]) -> u64 {
     h.finish()
 }
 
+/// The figures of the whole ISMS the build discloses (`analyse::disclosed`): they change with
+/// items no page of a lower profile shows, so every page is viewed again when they do.
+pub fn disclosed(cov: &Coverage) -> u64 {
+    hash_of(format!("{:?}", cov.disclosed))
+}
+
 /// A key for a document's row in the documents index: everything the row shows but what
 /// `globals` covers (the date, the due-soon window, the theme).
 pub fn document_row(d: &crate::resolve::ResolvedDocument) -> u64 {

@@ -241,7 +241,10 @@ impl<'s> Tracker<'s> {
     /// recorded), with what else this build may reuse of the last one; `theme` is the theme's
     /// fingerprint and `site_json` what every page sees of the site.
     pub fn known(&mut self, model: &Model, plan: &Plan, theme: &str, site_json: &[u8]) -> Known {
-        let globals = keys::globals(model, theme, site_json);
+        let globals = crate::base::hash::hash_of((
+            keys::globals(model, theme, site_json),
+            keys::disclosed(plan.cov),
+        ));
         let page_keys = keys::page_keys(plan);
         let (old_docs, old_keys) = self.recorded();
         let old_keys = old_keys

@@ -88,6 +88,11 @@ pub struct Config {
     /// `/.well-known/security.txt` (RFC 9116), written when set (docs/trust-center.md).
     #[serde(default)]
     pub security_txt: Option<crate::model::trust::SecurityTxt>,
+    /// What each profile discloses beyond its own items, by profile name (`public`, `internal`,
+    /// `confidential` or a named profile; a named profile without an entry takes its level's).
+    /// See docs/trust-center.md.
+    #[serde(default)]
+    pub disclose: BTreeMap<String, DiscloseEntry>,
     /// The file's text, kept to position diagnostics about its values.
     #[serde(skip)]
     pub source: String,
@@ -99,6 +104,41 @@ pub enum EvidenceFiles {
     #[default]
     Link,
     Copy,
+}
+
+/// One profile's `disclose:` entry, as written: what is not given takes the level's default.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiscloseEntry {
+    #[serde(default)]
+    pub coverage: Option<CoverageDisclosure>,
+    #[serde(default)]
+    pub health: Option<bool>,
+    #[serde(default)]
+    pub control_status: Option<bool>,
+}
+
+/// Whether a profile shows coverage figures computed from the whole ISMS.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CoverageDisclosure {
+    /// Per framework and per control category, over every item whatever its classification:
+    /// counts only, never an item.
+    #[default]
+    Aggregate,
+    /// No coverage figure at all.
+    None,
+}
+
+/// What a build discloses beyond the items its profile shows (`Config::disclosure`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Disclosure {
+    /// Coverage figures per framework and per category, from the whole ISMS.
+    pub coverage: CoverageDisclosure,
+    /// ISMS health: overdue reviews, expired or expiring evidence, on the home page.
+    pub health: bool,
+    /// Each control's own status (covered, gap, ...), judged from the items this build shows.
+    pub control_status: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -141,6 +181,9 @@ pub struct Certification {
     pub period_end: Option<Date>,
     #[serde(default)]
     pub report_due: Option<Date>,
+    /// What the certificate or report covers (services, sites), as the trust center shows it.
+    #[serde(default)]
+    pub scope: Option<String>,
 }
 
 impl Certification {
@@ -271,6 +314,7 @@ impl Config {
             request_access_url: None,
             contact: None,
             security_txt: None,
+            disclose: BTreeMap::new(),
             source: String::new(),
         }
     }
@@ -344,6 +388,17 @@ impl Config {
                 })
             })
             .transpose()?;
+        for name in config.disclose.keys() {
+            config.profile(name).map_err(|m| {
+                Diagnostic::error(shown, format!("`disclose`: {m}"))
+                    .with_rule(rules::CONFIG)
+                    .at(crate::base::diagnostic::Pos::find(
+                        &config.source,
+                        &format!("{name}:"),
+                        config.source.find("disclose:").unwrap_or(0),
+                    ))
+            })?;
+        }
         config.profile(&config.default_profile).map_err(|m| {
             Diagnostic::error(shown, format!("`default_profile`: {m}"))
                 .with_rule(rules::CONFIG)
@@ -362,6 +417,29 @@ impl Config {
             .title
             .clone()
             .unwrap_or_else(|| format!("{}: updates", self.title))
+    }
+
+    /// What profile `name` discloses: its own `disclose:` entry, else (a named profile) its
+    /// level's, each setting not given taking the level's default: coverage `aggregate`; ISMS
+    /// health and each control's status shown below `public` only.
+    pub fn disclosure(&self, name: &str) -> Result<Disclosure, ValueError> {
+        let level = self.profile(name)?;
+        let own = self.disclose.get(name);
+        let of_level = self.disclose.get(level.as_str());
+        let pick = |f: fn(&DiscloseEntry) -> Option<bool>, default: bool| {
+            own.and_then(f)
+                .or_else(|| of_level.and_then(f))
+                .unwrap_or(default)
+        };
+        let above_public = level > Classification::Public;
+        Ok(Disclosure {
+            coverage: own
+                .and_then(|e| e.coverage)
+                .or_else(|| of_level.and_then(|e| e.coverage))
+                .unwrap_or_default(),
+            health: pick(|e| e.health, above_public),
+            control_status: pick(|e| e.control_status, above_public),
+        })
     }
 
     /// The highest classification profile `name` may show.

@@ -37,6 +37,14 @@ pub fn resolve(
     today: Date,
     profile: Classification,
 ) -> (Model, Vec<Diagnostic>) {
+    let (model, diags) = resolve_whole(loaded, config, today);
+    (restrict(model, profile), diags)
+}
+
+/// The model of the whole ISMS, every classification in: for `check`, and for the aggregate
+/// figures a profile discloses (`analyse::disclosed`), which are taken from it before
+/// `restrict` drops what the profile may not show.
+pub fn resolve_whole(loaded: Loaded, config: Config, today: Date) -> (Model, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let Loaded {
         documents,
@@ -47,7 +55,7 @@ pub fn resolve(
         ledger,
         ledger_exists,
         public_key,
-        mut records,
+        records,
     } = loaded;
     diags.extend(crate::ledger::verify_chain(
         &ledger,
@@ -67,8 +75,7 @@ pub fn resolve(
         superseded: &superseded,
         migrations: &migrations,
     };
-    let (mut documents, mut duplicates) =
-        resolve_documents(documents, &evidence, lookup, &mut diags);
+    let (documents, mut duplicates) = resolve_documents(documents, &evidence, lookup, &mut diags);
     check_published_names(&evidence, &artifacts, &mut diags);
     let mut evidence = resolve_evidence(
         evidence,
@@ -80,14 +87,7 @@ pub fn resolve(
     );
     check_record_refs(&records, lookup, &mut diags);
 
-    // The trust center: documents listed on request (title and summary only) and public
-    // subprocessor blocks, taken before the profile drops their items.
-    let trust = trust::trust(&documents, &records, profile);
     trust::check_trust_config(&config, today, &mut diags);
-    // The profile: what is above it is dropped here, before any page, count or index sees it.
-    records.retain_up_to(profile);
-    documents.retain(|d| d.doc.meta.classification <= profile);
-    evidence.retain(|e| e.ev.meta.classification <= profile);
     evidence.sort_by(|a, b| a.ev.meta.id.cmp(&b.ev.meta.id));
 
     check_audits(&config, &frameworks, &mut diags);
@@ -95,7 +95,7 @@ pub fn resolve(
     let model = Model {
         config,
         today,
-        profile,
+        profile: Classification::Confidential,
         frameworks,
         crosswalks,
         documents,
@@ -109,7 +109,23 @@ pub fn resolve(
         public_key,
         records,
         commits: Default::default(),
-        trust,
+        trust: Default::default(),
     };
     (model, diags)
+}
+
+/// The profile: what is above it is dropped here, before any page, count or index sees it.
+pub fn restrict(mut model: Model, profile: Classification) -> Model {
+    // The trust center: documents listed on request (title and summary only) and public
+    // subprocessor blocks, taken before the profile drops their items.
+    model.trust = trust::trust(&model.documents, &model.records, profile);
+    model.records.retain_up_to(profile);
+    model
+        .documents
+        .retain(|d| d.doc.meta.classification <= profile);
+    model
+        .evidence
+        .retain(|e| e.ev.meta.classification <= profile);
+    model.profile = profile;
+    model
 }

@@ -6,7 +6,8 @@ use super::links::{ControlLink, ItemLink, Via, control_link, item_link};
 use super::overlap::{OverlapCell, overlap_cell};
 use super::page::{PageSpec, spec};
 use super::paths::{FRAMEWORKS_PATH, fw_url, gaps_url, has_gap_pages};
-use crate::analyse::coverage::{Coverage, Item, Status};
+use crate::analyse::coverage::{Coverage, Item, Status, Summary};
+use crate::analyse::disclosed::{Category, Figures};
 use crate::analyse::overlap::Pair;
 use crate::base::text::pct;
 use crate::model::{Control, Group, SpecType};
@@ -24,7 +25,8 @@ fn pct_num(n: usize, d: usize) -> f64 {
     }
 }
 
-/// A framework's card: its coverage in counts and as a bar.
+/// A framework's card: its coverage in counts and as a bar, over the whole ISMS (the figures
+/// the build discloses), or none (`shown` false) where it discloses none.
 #[derive(Serialize)]
 pub(super) struct FwCard {
     slug: String,
@@ -32,6 +34,10 @@ pub(super) struct FwCard {
     edition: String,
     url: String,
     in_scope: bool,
+    /// Whether the figures below are shown; when not, they are all zero.
+    shown: bool,
+    /// Whether ISMS health is shown (`without_fresh_evidence`; else it is zero).
+    health: bool,
     controls: usize,
     covered: usize,
     inherited: usize,
@@ -46,29 +52,92 @@ pub(super) struct FwCard {
     x_inherited: f64,
     x_partial: f64,
     coverage: String,
+    /// Requirement elements met, of how many, and as a share (empty without elements).
+    elements_met: usize,
+    elements: usize,
+    element_coverage: String,
+    /// Control categories with implemented / in progress counts (each of at least
+    /// `disclosed::MIN_CONTROLS` controls).
+    categories: Vec<Category>,
+}
+
+impl FwCard {
+    /// Whether the card shows figures.
+    pub(super) fn shown(&self) -> bool {
+        self.shown
+    }
+}
+
+/// The figures a card shows for framework `fi`: the disclosed ones when the site computed
+/// them (every build), else (views made outside a build) this model's own.
+fn card_figures(cov: &Coverage, fi: usize) -> Option<Figures> {
+    match &cov.disclosed {
+        Some(d) => d.frameworks[fi].clone(),
+        None => Some(Figures {
+            summary: cov.summaries[fi].clone(),
+            elements_met: 0,
+            elements: 0,
+            categories: Vec::new(),
+        }),
+    }
+}
+
+/// Whether ISMS health (expired evidence, overdue reviews) is shown (`disclose: health`).
+pub(super) fn health_shown(cov: &Coverage) -> bool {
+    cov.disclosed.as_ref().is_none_or(|d| d.disclosure.health)
+}
+
+/// Whether each control's own status is shown (`disclose: control_status`).
+pub(super) fn status_shown(cov: &Coverage) -> bool {
+    cov.disclosed
+        .as_ref()
+        .is_none_or(|d| d.disclosure.control_status)
 }
 
 pub(super) fn fw_card(model: &Model, cov: &Coverage, fi: usize) -> FwCard {
     let f = &model.frameworks[fi];
-    let s = &cov.summaries[fi];
+    let figures = card_figures(cov, fi);
+    let shown = figures.is_some();
+    let fig = figures.unwrap_or(Figures {
+        summary: Summary::default(),
+        elements_met: 0,
+        elements: 0,
+        categories: Vec::new(),
+    });
+    let s = &fig.summary;
     FwCard {
         slug: f.slug().to_string(),
         title: f.catalog.title.clone(),
         edition: f.catalog.edition.clone(),
         url: fw_url(f.slug()),
         in_scope: f.in_scope,
+        shown,
+        health: health_shown(cov),
         controls: s.controls,
         covered: s.covered,
         inherited: s.inherited,
         partial: s.partial,
         gap: s.gap,
-        without_fresh_evidence: s.without_fresh_evidence,
+        // Expired evidence is ISMS health, shown where the build discloses it.
+        without_fresh_evidence: if health_shown(cov) {
+            s.without_fresh_evidence
+        } else {
+            0
+        },
         w_covered: pct_num(s.covered, s.controls),
         w_inherited: pct_num(s.inherited, s.controls),
         w_partial: pct_num(s.partial, s.controls),
         x_inherited: pct_num(s.covered, s.controls),
         x_partial: pct_num(s.covered + s.inherited, s.controls),
         coverage: pct(s.ratio()),
+        elements_met: fig.elements_met,
+        elements: fig.elements,
+        element_coverage: if fig.elements == 0 {
+            String::new()
+        } else {
+            pct(fig.elements_met as f64 / fig.elements as f64)
+        },
+        categories: fig.categories,
     }
 }
 
@@ -116,6 +185,8 @@ struct FrameworkView {
     overlaps: Vec<OverlapCell>,
     /// The framework's page of what is left to do, when this build has one.
     gaps_url: Option<String>,
+    /// Each control's status is shown (else only which visible items relate to it).
+    status_shown: bool,
 }
 
 /// A group of a framework's controls (a clause, a family), a row per control.
@@ -168,6 +239,7 @@ pub(super) fn framework_page(model: &Model, cov: &Coverage, pairs: &[Pair], fi: 
             .map(|p| overlap_cell(model, p))
             .collect(),
         gaps_url: (f.in_scope && has_gap_pages(model)).then(|| gaps_url(f.slug())),
+        status_shown: status_shown(cov),
     };
     let title = format!("{} {}", f.catalog.title, f.catalog.edition);
     spec(
@@ -259,6 +331,8 @@ struct ControlView {
     element_count: u32,
     /// Elements no control of another framework meets.
     met_by_none: usize,
+    /// The control's status is shown (else only which visible items relate to it).
+    status_shown: bool,
 }
 
 /// The controls of one other framework that a control relates to.
@@ -356,6 +430,7 @@ pub(super) fn control_page(model: &Model, cov: &Coverage, k: ControlKey) -> Page
         element_count: n as u32,
         met_by_none,
         elements,
+        status_shown: status_shown(cov),
     };
     let title = format!("{}:{} {}", f.slug(), c.id, c.title);
     spec(

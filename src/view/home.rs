@@ -1,9 +1,10 @@
-//! The home page: the frameworks in scope, counts of fresh and stale evidence and documents, the
-//! earliest reviews and records due or overdue, the most reused evidence, certifications and the
-//! certification timeline.
+//! The home page, a trust center: certifications and attestations, the frameworks in scope with
+//! their disclosed coverage and control categories, the certification timeline, the most reused
+//! evidence and, where the build discloses ISMS health, counts of fresh and stale evidence and
+//! documents and the earliest reviews and records due or overdue.
 
 use super::evidence::{EvidenceRow, Served};
-use super::frameworks::{FwCard, fw_card};
+use super::frameworks::{FwCard, fw_card, health_shown};
 use super::isms::{Certification, TimelineEntry, certifications, timeline};
 use super::links::{ItemLink, item_link};
 use super::page::{PageSpec, spec};
@@ -42,6 +43,11 @@ struct Home<'a> {
     request_access: Option<String>,
     /// Contact, request-access button, FAQ and subprocessors links (`view/trust.rs`).
     trust: super::trust::TrustLinks,
+    /// ISMS health (the tiles, overdue reviews, expired and expiring evidence) is shown
+    /// (`disclose: health`); without it those counts and lists are left empty.
+    health: bool,
+    /// Some framework in scope shows coverage figures.
+    figures: bool,
 }
 
 /// The home page. `served`: what each evidence record serves; `row`: a record's row.
@@ -85,6 +91,8 @@ pub(super) fn home<'a>(
         .map(|i| fw_card(model, cov, i))
         .collect();
     let other_frameworks = model.frameworks.len() - in_scope.len();
+    let health = health_shown(cov);
+    let figures = in_scope.iter().any(FwCard::shown);
     let view = Home {
         in_scope,
         evidence_total: ev_due.len(),
@@ -106,7 +114,10 @@ pub(super) fn home<'a>(
         certifications: certifications(model),
         request_access: model.config.request_access.clone(),
         trust: super::trust::trust_links(model),
+        health,
+        figures,
     };
+    let view = if health { view } else { without_health(view) };
     spec(
         HOME_PATH.into(),
         "index.html",
@@ -114,6 +125,26 @@ pub(super) fn home<'a>(
         "home",
         view,
     )
+}
+
+/// `view` without what tells the ISMS's health: its counts and due or overdue lists.
+fn without_health(view: Home) -> Home {
+    Home {
+        evidence_total: 0,
+        evidence_fresh: 0,
+        evidence_due_soon: 0,
+        evidence_stale: 0,
+        documents_total: 0,
+        documents_overdue: 0,
+        documents_due_soon: 0,
+        overdue_reviews: Vec::new(),
+        overdue_more: 0,
+        stale_evidence: Vec::new(),
+        stale_more: 0,
+        due_soon: Vec::new(),
+        due_soon_more: 0,
+        ..view
+    }
 }
 
 /// The items of `dates` (each item's date and freshness, by index) whose freshness is `f`, with

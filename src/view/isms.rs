@@ -100,6 +100,7 @@ pub struct Certification {
     certificate: Option<String>,
     detail: String,
     framework: String,
+    scope: Option<String>,
     /// certified, expired, report, in progress or planned.
     status: &'static str,
     title: String,
@@ -148,6 +149,7 @@ pub fn certifications(model: &Model) -> Vec<Certification> {
                 certificate: c.certificate.clone(),
                 detail,
                 framework: c.framework.clone(),
+                scope: c.scope.clone(),
                 status,
                 title,
             })
@@ -159,7 +161,14 @@ pub fn certifications(model: &Model) -> Vec<Certification> {
 /// the build shows, then the overview.
 pub fn pages(model: &Model, cov: &Coverage) -> Vec<PageSpec> {
     let r = &model.records;
-    let readiness = readiness_views(model, cov);
+    // Readiness judges the ISMS from the records this build shows: ISMS health, shown where the
+    // build discloses it (`disclose: health`).
+    let health = cov.disclosed.as_ref().is_none_or(|d| d.disclosure.health);
+    let readiness = if health {
+        readiness_views(model, cov)
+    } else {
+        Vec::new()
+    };
     let mut out: Vec<PageSpec> = readiness
         .iter()
         .map(|rd| {
@@ -187,7 +196,7 @@ pub fn pages(model: &Model, cov: &Coverage) -> Vec<PageSpec> {
     if let Some(reg) = &r.suppliers {
         out.push(suppliers_page(model, &reg.value.suppliers));
     }
-    out.push(overview(model, soa, readiness));
+    out.push(overview(model, soa, readiness, health));
     out
 }
 
@@ -632,9 +641,16 @@ struct Overview<'a> {
     soa: Option<SoaSummary>,
     suppliers: Option<usize>,
     timeline: Vec<TimelineEntry>,
+    /// ISMS health is shown: readiness, and which records are missing or open.
+    health: bool,
 }
 
-fn overview(model: &Model, soa: Option<SoaSummary>, readiness: Vec<Readiness>) -> PageSpec {
+fn overview(
+    model: &Model,
+    soa: Option<SoaSummary>,
+    readiness: Vec<Readiness>,
+    health: bool,
+) -> PageSpec {
     let r = &model.records;
     let open = |log: &[Nonconformity]| log.iter().filter(|x| x.status == OpenClosed::Open).count();
     let view = Overview {
@@ -651,6 +667,7 @@ fn overview(model: &Model, soa: Option<SoaSummary>, readiness: Vec<Readiness>) -
         soa,
         suppliers: r.suppliers.as_ref().map(|s| s.value.suppliers.len()),
         timeline: timeline(model),
+        health,
     };
     spec("isms/index.html", "isms.html", "ISMS", &view)
 }
