@@ -1,5 +1,5 @@
 //! The claims a portal makes, taken from the model it was built from: coverage per framework in
-//! scope (as the framework pages show it), certificates, the documents published with their
+//! scope (as the framework pages show it: the disclosed aggregates of the whole ISMS), certificates, the documents published with their
 //! versions, and the evidence files published with their SHA-256. Hidden items are not in the
 //! model, so they cannot be here; file hashes are added by the build (`Claims::with_files`).
 
@@ -12,11 +12,18 @@ use crate::view;
 /// The claims of the portal built from `model`, signed by the key of `fingerprint`; without
 /// the files, which the build lists once it has written them.
 pub fn claims(model: &Model, coverage: &Coverage, fingerprint: &str) -> Claims {
+    // The figures the pages show: the disclosed aggregates of the whole ISMS when the site
+    // computed them (none for a framework whose figures are not disclosed), else the model's own.
+    let shown = |fi: usize| match &coverage.disclosed {
+        Some(d) => d.frameworks[fi].as_ref().map(|f| &f.summary),
+        None => coverage.summaries.get(fi),
+    };
     let coverage_claims = model
         .frameworks
         .iter()
-        .zip(&coverage.summaries)
-        .filter(|(f, _)| f.in_scope)
+        .enumerate()
+        .filter(|(_, f)| f.in_scope)
+        .filter_map(|(fi, f)| Some((f, shown(fi)?)))
         .map(|(f, s)| CoverageClaim {
             framework: f.slug().to_string(),
             name: f.catalog.title.clone(),

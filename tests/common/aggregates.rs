@@ -70,9 +70,15 @@ pub type Snapshot = BTreeMap<PathBuf, Vec<u8>>;
 /// Every aggregate of an output, by page and key.
 pub type Figures = BTreeMap<(PathBuf, String), String>;
 
+/// The signed claims manifest and its signature (docs/verifiable-portal.md).
+const CLAIMS: &str = ".well-known/crosswalk-claims.json";
+const CLAIMS_SIG: &str = ".well-known/crosswalk-claims.sig";
+
 /// A snapshot (`common::snapshot`) with every page's aggregates masked, the build manifest's
 /// fingerprint of each page that has any masked too (it hashes the figures), and the figures
-/// by (page, key).
+/// by (page, key). In a signed build's claims manifest the coverage claims are figures too
+/// (keyed `claims:SLUG`), the SHA-256 of each page holding figures is masked, and so is the
+/// signature, which signs those bytes.
 pub fn mask_snapshot(snap: &BTreeMap<PathBuf, Vec<u8>>) -> (Snapshot, Figures) {
     let mut masked = BTreeMap::new();
     let mut figures = BTreeMap::new();
@@ -90,6 +96,18 @@ pub fn mask_snapshot(snap: &BTreeMap<PathBuf, Vec<u8>>) -> (Snapshot, Figures) {
         } else {
             masked.insert(path.clone(), bytes.clone());
         }
+    }
+    if let Some(bytes) = masked.get_mut(&PathBuf::from(CLAIMS)) {
+        let (text, found) = mask_claims(bytes, &with_figures);
+        *bytes = text;
+        for (k, v) in found {
+            figures.insert((PathBuf::from(CLAIMS), k), v);
+        }
+        with_figures.push(CLAIMS.to_string());
+    }
+    if let Some(bytes) = masked.get_mut(&PathBuf::from(CLAIMS_SIG)) {
+        *bytes = b"#".to_vec();
+        with_figures.push(CLAIMS_SIG.to_string());
     }
     let manifest = PathBuf::from(".crosswalk/manifest.txt");
     if let Some(bytes) = masked.get_mut(&manifest) {
@@ -110,6 +128,35 @@ pub fn mask_snapshot(snap: &BTreeMap<PathBuf, Vec<u8>>) -> (Snapshot, Figures) {
         *bytes = text.into_bytes();
     }
     (masked, figures)
+}
+
+/// The claims manifest with its coverage claims and the hashes of the pages in `with_figures`
+/// masked; the coverage claims by `claims:SLUG`.
+fn mask_claims(bytes: &[u8], with_figures: &[String]) -> (Vec<u8>, BTreeMap<String, String>) {
+    let mut v: serde_json::Value = serde_json::from_slice(bytes).expect("claims are JSON");
+    let mut found = BTreeMap::new();
+    if let Some(list) = v["coverage"].as_array_mut() {
+        for c in list.iter_mut() {
+            found.insert(format!("claims:{}", c["framework"]), c.to_string());
+            *c = serde_json::Value::from("#");
+        }
+    }
+    if let Some(files) = v["files"].as_object_mut() {
+        for (path, hash) in files.iter_mut() {
+            if with_figures.contains(path) {
+                *hash = serde_json::Value::from("#");
+            }
+        }
+    }
+    if let Some(docs) = v["documents"].as_array_mut() {
+        for d in docs.iter_mut() {
+            let page = d["page"].as_str().unwrap_or_default().to_string();
+            if with_figures.contains(&page) {
+                d["sha256"] = serde_json::Value::from("#");
+            }
+        }
+    }
+    (serde_json::to_vec_pretty(&v).unwrap(), found)
 }
 
 #[test]
