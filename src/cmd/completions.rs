@@ -43,13 +43,14 @@ pub fn run(a: Args) -> Result<ExitCode, Diagnostics> {
 pub fn man(a: ManArgs) -> Result<ExitCode, Diagnostics> {
     let _ = &a.common;
     let path: Vec<&str> = a.subcommand.iter().flat_map(|s| s.split('-')).collect();
-    // `review-pack` is one name with a dash: rejoin the parts that name no subcommand alone.
+    // Names may hold dashes (`review-pack`, `verify-portal`): the longest run of parts that names
+    // a subcommand wins.
     // clap's `help` subcommand has no page of its own: leave it out of SEE ALSO.
     let mut page = crate::Cli::command().disable_help_subcommand(true);
     let mut names = vec!["crosswalk".to_string()];
     let mut i = 0;
     while i < path.len() {
-        let found = (i + 1..=path.len()).find_map(|j| {
+        let found = (i + 1..=path.len()).rev().find_map(|j| {
             page.find_subcommand(path[i..j].join("-"))
                 .map(|c| (j, c.clone()))
         });
