@@ -7,6 +7,7 @@
 mod common;
 
 use common::{assert_same_as_clean, build_into, snapshot, write_file as write};
+use common::{commit_all, git_at as git};
 use std::fs;
 use std::path::Path;
 use std::process::Command;
@@ -85,37 +86,6 @@ print(json.dumps({
 
 fn entries(v: &serde_json::Value) -> &Vec<serde_json::Value> {
     v["entries"].as_array().unwrap()
-}
-
-/// Git with no user or system configuration, a fixed identity, and no repository above `top`.
-fn git(top: &Path, args: &[&str], date: &str) {
-    let home = top.parent().unwrap();
-    let out = Command::new("git")
-        .current_dir(top)
-        .args(["-c", "commit.gpgsign=false"])
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home)
-        .env("GIT_CEILING_DIRECTORIES", home)
-        .env("GIT_AUTHOR_NAME", "Test")
-        .env("GIT_AUTHOR_EMAIL", "test@example.com")
-        .env("GIT_COMMITTER_NAME", "Test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.com")
-        .env("GIT_AUTHOR_DATE", date)
-        .env("GIT_COMMITTER_DATE", date)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn commit_all(top: &Path, message: &str, date: &str) {
-    git(top, &["add", "-A"], date);
-    git(top, &["commit", "-q", "-m", message], date);
 }
 
 #[test]

@@ -305,34 +305,6 @@ fn the_confidential_build_shows_every_marker() {
     }
 }
 
-/// `git add -A && git commit` in `top` at `date`, with no user or system configuration.
-fn commit_all(top: &Path, message: &str, date: &str) {
-    let home = top.parent().unwrap();
-    for args in [&["add", "-A"][..], &["commit", "-q", "-m", message][..]] {
-        let out = std::process::Command::new("git")
-            .current_dir(top)
-            .args(["-c", "commit.gpgsign=false"])
-            .args(args)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("HOME", home)
-            .env("XDG_CONFIG_HOME", home)
-            .env("GIT_CEILING_DIRECTORIES", home)
-            .env("GIT_AUTHOR_NAME", "Test")
-            .env("GIT_AUTHOR_EMAIL", "test@example.com")
-            .env("GIT_COMMITTER_NAME", "Test")
-            .env("GIT_COMMITTER_EMAIL", "test@example.com")
-            .env("GIT_AUTHOR_DATE", date)
-            .env("GIT_COMMITTER_DATE", date)
-            .output()
-            .expect("git runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-}
-
 /// The feed and the updates page read git: a repository whose last commit adds the confidential
 /// items (its message naming them) publishes the same bytes on lower profiles as one that never
 /// had them.
@@ -351,10 +323,10 @@ fn git_dates_and_messages_of_hidden_files_never_reach_a_lower_profile() {
             .status()
             .expect("git runs");
         assert!(init.success());
-        commit_all(root, "first", "2026-03-01T09:00:00Z");
+        common::commit_all(root, "first", "2026-03-01T09:00:00Z");
         if hidden {
             secrets(root);
-            commit_all(root, "Add POL-ZEBRA1 ZEBRA2", "2026-10-01T09:00:00Z");
+            common::commit_all(root, "Add POL-ZEBRA1 ZEBRA2", "2026-10-01T09:00:00Z");
         }
     }
     for profile in ["public", "internal"] {

@@ -1,5 +1,5 @@
-//! Text helpers every stage may use: decoding a file as UTF-8 with a positioned error, and
-//! percentages that never round a gap away.
+//! Text helpers every stage may use: decoding a file as UTF-8 with a positioned error,
+//! percentages that never round a gap away, and percent-encoding for links and URIs.
 
 use crate::base::diagnostic::{Diagnostic, Pos};
 use crate::base::rules;
@@ -26,4 +26,19 @@ pub fn decode_utf8(bytes: &[u8], path: &Path) -> Result<String, Diagnostic> {
 /// A percentage that never rounds a gap away: 99.6% shows as 99%, only a full set as 100%.
 pub fn pct(ratio: f64) -> String {
     format!("{}%", (ratio * 100.0 + 1e-9).floor() as i64)
+}
+
+/// Percent-encodes `s` byte by byte (RFC 3986): unreserved characters and the bytes of `keep`
+/// stay, every other byte becomes `%XX`. Page links keep `/`; SARIF's file URIs `/` and `:`.
+pub fn percent_encode(s: &str, keep: &[u8]) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') || keep.contains(&b)
+        {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }

@@ -145,15 +145,7 @@ fn folder_uri(path: &Path) -> String {
 
 /// Percent-encodes everything but unreserved characters, `/` and `:` (RFC 3986), byte by byte.
 fn percent_encode(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/' | b':') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    crate::base::text::percent_encode(path, b"/:")
 }
 
 #[cfg(test)]

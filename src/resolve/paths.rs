@@ -60,15 +60,7 @@ pub fn evidence_url(e: &ResolvedEvidence) -> String {
 
 /// Percent-encodes a relative path for an href: every byte outside the unreserved set and `/`.
 pub fn href(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    crate::base::text::percent_encode(path, b"/")
 }
 
 #[cfg(test)]

@@ -446,3 +446,36 @@ pub fn run_python(code: &str, args: &[&std::ffi::OsStr]) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Git in `top` with no user or system configuration, a fixed identity and dates (`date`, as
+/// author and committer), and no repository above `top`'s parent; panics unless it succeeds.
+pub fn git_at(top: &Path, args: &[&str], date: &str) {
+    let home = top.parent().unwrap();
+    let out = Command::new("git")
+        .current_dir(top)
+        .args(["-c", "commit.gpgsign=false"])
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home)
+        .env("GIT_CEILING_DIRECTORIES", home)
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+        .env("GIT_AUTHOR_DATE", date)
+        .env("GIT_COMMITTER_DATE", date)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `git add -A && git commit -m message` in `top` at `date` (see `git_at`).
+pub fn commit_all(top: &Path, message: &str, date: &str) {
+    git_at(top, &["add", "-A"], date);
+    git_at(top, &["commit", "-q", "-m", message], date);
+}
