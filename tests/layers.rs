@@ -147,19 +147,24 @@ fn ident(b: &[u8], i: usize) -> bool {
 }
 
 /// The paths a piece of code names from `prefix` on (`crate::` or `super::`), each as its
-/// segments, with grouped imports (`crate::{a::b, c}`) spread out; and the brace depth at which
-/// each was found.
+/// segments, with grouped imports (`crate::{a::b, c}`) spread out; and how many inline modules
+/// (`mod tests { ... }`) each was found in. Other braces (a struct's fields, a function's body)
+/// do not count: `super::` inside them still means the parent module.
 fn paths_after(code: &str, prefix: &str) -> Vec<(Vec<String>, usize)> {
     let b = code.as_bytes();
     let mut found = Vec::new();
-    let mut depth = 0usize;
+    // One entry per open brace: whether it opens an inline module.
+    let mut braces: Vec<bool> = Vec::new();
     let mut i = 0;
     while i < b.len() {
         match b[i] {
-            b'{' => depth += 1,
-            b'}' => depth = depth.saturating_sub(1),
+            b'{' => braces.push(opens_module(&code[..i])),
+            b'}' => {
+                braces.pop();
+            }
             _ => {}
         }
+        let depth = braces.iter().filter(|m| **m).count();
         if code[i..].starts_with(prefix) && !ident(b, i) && (i == 0 || b[i - 1] != b':') {
             let (paths, end) = parse_tree(code, i + prefix.len());
             for p in paths {
@@ -171,6 +176,15 @@ fn paths_after(code: &str, prefix: &str) -> Vec<(Vec<String>, usize)> {
         i += 1;
     }
     found
+}
+
+/// Whether the code before a `{` ends with `mod name`.
+fn opens_module(before: &str) -> bool {
+    let mut words = before.trim_end().rsplit(|c: char| c.is_whitespace());
+    let name = words.next().unwrap_or("");
+    !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && words.find(|w| !w.is_empty()) == Some("mod")
 }
 
 /// Parses a use tree from `at`: `a::b::c`, `a::{b, c::d}`, `{a, b}`; returns the paths and where

@@ -5,6 +5,7 @@
 //! `subset_of` one); it is partly covered when it is related to a named control but some element
 //! stays unmet. Inheritance never passes through a derived chain or a partly met element.
 
+pub use crate::analyse::figures::{Disclosed, Summary};
 use crate::analyse::freshness::{Freshness, evidence_expiry};
 use crate::model::{ElementMask, all_elements};
 use crate::resolve::{ControlKey, Model};
@@ -90,29 +91,6 @@ pub fn by_item(
         .map(|run| (run[0].0, run.iter().map(|&(_, k)| k)))
 }
 
-/// Headline figures for one framework, over its counted controls.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Summary {
-    pub controls: usize,
-    pub covered: usize,
-    pub inherited: usize,
-    pub partial: usize,
-    pub gap: usize,
-    /// Covered or inherited controls with no valid evidence behind them.
-    pub without_fresh_evidence: usize,
-}
-
-impl Summary {
-    /// Share of controls covered directly or by inheritance.
-    pub fn ratio(&self) -> f64 {
-        if self.controls == 0 {
-            0.0
-        } else {
-            (self.covered + self.inherited) as f64 / self.controls as f64
-        }
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct Coverage {
     /// per_control[fw][ctl]
@@ -120,7 +98,7 @@ pub struct Coverage {
     pub summaries: Vec<Summary>,
     /// The whole ISMS's figures this build may show (`disclosed::compute`), set by the site
     /// before its pages are made; `None` elsewhere.
-    pub disclosed: Option<super::disclosed::Disclosed>,
+    pub disclosed: Option<Disclosed>,
 }
 
 impl Coverage {

@@ -5,48 +5,15 @@
 //! a control category that small is folded into "Other", and an "Other" still that small takes
 //! the smallest shown category with it, so no difference of shown figures reveals a small group.
 
-use crate::analyse::coverage::{Coverage, Status, Summary};
+use crate::analyse::coverage::{Coverage, Status};
 use crate::model::config::{CoverageDisclosure, Disclosure};
 use crate::resolve::Model;
-use serde::Serialize;
+
+pub use crate::analyse::figures::{Category, Disclosed, Figures, Summary};
 
 /// The fewest controls an aggregate may count: below it, a figure would tell each control's
 /// status.
 pub const MIN_CONTROLS: usize = 5;
-
-/// What a build discloses: its settings, and (when coverage is disclosed) every framework's
-/// figures over the whole ISMS, in model order.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Disclosed {
-    pub disclosure: Disclosure,
-    /// `None` for a framework whose figures are not shown (coverage `none`, or fewer than
-    /// `MIN_CONTROLS` counted controls).
-    pub frameworks: Vec<Option<Figures>>,
-}
-
-/// One framework's figures over its counted controls.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Figures {
-    pub summary: Summary,
-    /// Requirement elements met, of how many (a control without elements counts as one).
-    pub elements_met: usize,
-    pub elements: usize,
-    pub categories: Vec<Category>,
-}
-
-/// A control category (a group of the catalog: ISO 27001's themes, SOC 2's categories), or
-/// "Other": the groups too small to show alone.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Category {
-    /// The catalog's group id ("A.5", "CC6"), or "other".
-    pub id: String,
-    pub title: String,
-    pub controls: usize,
-    /// Covered or inherited.
-    pub implemented: usize,
-    /// Partly met.
-    pub in_progress: usize,
-}
 
 /// The figures `disclosure` lets a build show, from `whole`: the model of every item, and its
 /// coverage.

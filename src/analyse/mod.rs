@@ -6,6 +6,7 @@
 
 pub mod coverage;
 pub mod disclosed;
+pub mod figures;
 pub mod freshness;
 pub mod gaps;
 pub mod overlap;

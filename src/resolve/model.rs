@@ -150,7 +150,7 @@ pub struct Model {
     pub commits: crate::load::git::CommitDates,
     /// What the trust center shows of items above the profile (listed documents, public
     /// subprocessor blocks): only the fields meant to be public (`resolve/trust.rs`).
-    pub trust: super::trust::Trust,
+    pub trust: Trust,
 }
 
 pub const HUB: &str = "iso27001";
@@ -215,4 +215,30 @@ impl Migrations {
             .get(&(old_slug.to_string(), id.to_string()))
             .map(|v| v.as_slice())
     }
+}
+
+/// What the trust center shows besides the items at or below the profile. Every field here
+/// is deliberately public: nothing else of a listed document reaches the model.
+#[derive(Debug, Clone, Default, Hash)]
+pub struct Trust {
+    /// Documents above the profile whose front matter says `listing: on-request`, by kind, then title.
+    pub on_request: Vec<Listed>,
+    /// Suppliers with a public `subprocessor:` block, by name (whatever the register's classification).
+    pub subprocessors: Vec<PublicSubprocessor>,
+}
+
+/// A document listed on request: what the library shows of it, and no more.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Listed {
+    pub kind: crate::model::DocKind,
+    pub title: String,
+    pub summary: Option<String>,
+    /// Its anchor on the documents index: `request-` and a slug of the title (never the id).
+    pub anchor: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PublicSubprocessor {
+    pub name: String,
+    pub block: crate::model::trust::Subprocessor,
 }

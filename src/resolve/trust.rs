@@ -3,39 +3,14 @@
 //! public subprocessor blocks, and the checks of the trust settings in crosswalk.yaml
 //! (`security_txt`, `request_access_url`, `contact`). docs/trust-center.md.
 
+pub use super::model::{Listed, PublicSubprocessor, Trust};
+
 use super::model::ResolvedDocument;
 use crate::base::diagnostic::{Diagnostic, Pos};
 use crate::base::rules;
 use crate::model::config::{CONFIG_FILE, Config};
 use crate::model::records::Records;
-use crate::model::trust::Subprocessor;
-use crate::model::{Classification, Date, DocKind, Listing};
-
-/// What the trust center shows besides the items at or below the profile. Every field here
-/// is deliberately public: nothing else of a listed document reaches the model.
-#[derive(Debug, Clone, Default, Hash)]
-pub struct Trust {
-    /// Documents above the profile whose front matter says `listing: on-request`, by kind, then title.
-    pub on_request: Vec<Listed>,
-    /// Suppliers with a public `subprocessor:` block, by name (whatever the register's classification).
-    pub subprocessors: Vec<PublicSubprocessor>,
-}
-
-/// A document listed on request: what the library shows of it, and no more.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Listed {
-    pub kind: DocKind,
-    pub title: String,
-    pub summary: Option<String>,
-    /// Its anchor on the documents index: `request-` and a slug of the title (never the id).
-    pub anchor: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct PublicSubprocessor {
-    pub name: String,
-    pub block: Subprocessor,
-}
+use crate::model::{Classification, Date, Listing};
 
 /// The trust center's content for a build at `profile`, from everything loaded.
 pub(super) fn trust(
