@@ -28,27 +28,9 @@ fn recipe(name: &str) -> (String, Value) {
     (text, value)
 }
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
-        .args([
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+/// Git with no user or system configuration (`common::git_at`), at one fixed date.
+fn git(dir: &Path, args: &[&str]) {
+    common::git_at(dir, args, "2026-11-01T09:00:00Z");
 }
 
 /// An ISMS repository: `main` has one SOC 2 policy; branch `more` adds a policy meeting three more

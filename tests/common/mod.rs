@@ -448,12 +448,18 @@ pub fn run_python(code: &str, args: &[&std::ffi::OsStr]) -> String {
 }
 
 /// Git in `top` with no user or system configuration, a fixed identity and dates (`date`, as
-/// author and committer), and no repository above `top`'s parent; panics unless it succeeds.
+/// author and committer), `main` as the first branch, and no repository above `top`'s parent;
+/// panics unless it succeeds.
 pub fn git_at(top: &Path, args: &[&str], date: &str) {
     let home = top.parent().unwrap();
     let out = Command::new("git")
         .current_dir(top)
-        .args(["-c", "commit.gpgsign=false"])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
         .args(args)
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("HOME", home)
